@@ -1,0 +1,37 @@
+"""What a transport promises the delivery worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Protocol
+
+
+class Outcome(Enum):
+    SENT = "sent"
+    TRANSIENT = "transient"  # try again later: 4xx, connection lost, timeout
+    PERMANENT = "permanent"  # never retry: 5xx, invalid recipient
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    code: int | None = None
+    detail: str = ""
+    connection_lost: bool = False
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    envelope_from: str
+    recipient: str
+    data: bytes
+    message_id: str
+
+
+class Transport(Protocol):
+    def open(self) -> None: ...
+
+    def send(self, email: OutgoingEmail) -> SendResult: ...
+
+    def close(self) -> None: ...

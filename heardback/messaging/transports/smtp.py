@@ -1,0 +1,113 @@
+"""SMTP delivery over one connection per batch, with the server's reply codes kept."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from heardback.messaging.transports.base import OutgoingEmail, Outcome, SendResult
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    username: str = ""
+    password: str = ""
+    starttls: bool = False
+    implicit_tls: bool = False
+    timeout: float = 30.0
+
+    @classmethod
+    def from_url(cls, url: str, *, timeout: float = 30.0) -> SmtpSettings:
+        parts = urlsplit(url)
+        if parts.scheme not in {"smtp", "smtps"}:
+            raise ValueError(f"Not an SMTP URL: {parts.scheme}://…")
+        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        implicit_tls = parts.scheme == "smtps" or query.get("ssl") == "1"
+        return cls(
+            host=parts.hostname or "127.0.0.1",
+            port=parts.port or (465 if implicit_tls else 25),
+            username=unquote(parts.username or ""),
+            password=unquote(parts.password or ""),
+            starttls=query.get("tls") == "1",
+            implicit_tls=implicit_tls,
+            timeout=timeout,
+        )
+
+
+def _reply_text(raw: bytes | str) -> str:
+    return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+def _classify(code: int, detail: str) -> SendResult:
+    outcome = Outcome.PERMANENT if 500 <= code < 600 else Outcome.TRANSIENT
+    return SendResult(outcome=outcome, code=code, detail=f"{code} {detail}".strip())
+
+
+class SmtpTransport:
+    def __init__(self, config: SmtpSettings) -> None:
+        self.config = config
+        self._connection: smtplib.SMTP | None = None
+
+    def open(self) -> None:
+        if self._connection is not None:
+            return
+        cfg = self.config
+        if cfg.implicit_tls:
+            connection: smtplib.SMTP = smtplib.SMTP_SSL(
+                cfg.host, cfg.port, timeout=cfg.timeout, context=ssl.create_default_context()
+            )
+        else:
+            connection = smtplib.SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+        if cfg.starttls:
+            connection.starttls(context=ssl.create_default_context())
+        if cfg.username:
+            connection.login(cfg.username, cfg.password)
+        self._connection = connection
+
+    def send(self, email: OutgoingEmail) -> SendResult:
+        try:
+            self.open()
+            assert self._connection is not None
+            refused = self._connection.sendmail(email.envelope_from, [email.recipient], email.data)
+        except smtplib.SMTPRecipientsRefused as error:
+            code, raw = next(iter(error.recipients.values()))
+            return _classify(code, _reply_text(raw))
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+            return _classify(error.smtp_code, _reply_text(error.smtp_error))
+        except smtplib.SMTPResponseException as error:
+            self._drop()
+            result = _classify(error.smtp_code, _reply_text(error.smtp_error))
+            return SendResult(result.outcome, result.code, result.detail, connection_lost=True)
+        except (smtplib.SMTPException, OSError, socket.timeout) as error:
+            # Lost connection, refused connection, timeout: the message may or may not have
+            # been accepted. Retry (at-least-once); the Message-ID lets receivers dedupe.
+            self._drop()
+            return SendResult(
+                Outcome.TRANSIENT, detail=f"{type(error).__name__}: {error}", connection_lost=True
+            )
+        if refused:
+            code, raw = next(iter(refused.values()))
+            return _classify(code, _reply_text(raw))
+        return SendResult(Outcome.SENT)
+
+    def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            connection.quit()
+        except (smtplib.SMTPException, OSError):
+            connection.close()
