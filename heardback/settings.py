@@ -81,6 +81,12 @@ INSTALLED_APPS = [
     "heardback.hiring",
     "heardback.messaging",
     "heardback.devmail",
+    "heardback.promises",
+    "heardback.portal",
+    "heardback.console",
+    "heardback.api",
+    "heardback.seeker",
+    "heardback.sim",
     "heardback.ops",
 ]
 
@@ -130,7 +136,7 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     # A file, not :memory:, so worker subprocesses in tests can share the test database.
-    _suffix = env_str("PYTEST_XDIST_WORKER", "main")
+    _suffix = env_str("TEST_DB_SUFFIX", "main") + env_str("PYTEST_XDIST_WORKER", "")
     _db["TEST"] = {"NAME": str(VAR_DIR / f"test-{_suffix}.sqlite3")}
 else:
     _db.setdefault("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 60))

@@ -8,6 +8,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("", include("heardback.portal.urls")),
+    path("app/", include("heardback.console.urls")),
+    path("api/", include("heardback.api.urls")),
+    path("seeker/", include("heardback.seeker.urls")),
+    path("engine/", include("heardback.promises.urls")),
 ]
 
 if settings.DEVMAIL_ENABLED:

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SeekerConfig(AppConfig):
+    name = "heardback.seeker"
+    label = "seeker"

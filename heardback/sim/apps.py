@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SimConfig(AppConfig):
+    name = "heardback.sim"
+    label = "sim"

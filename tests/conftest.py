@@ -1,0 +1,70 @@
+"""Shared fixtures: a real SMTP server, the database vendor, a real browser."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from tests.smtp import SmtpServer
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"heardback database: {settings.DATABASE_VENDOR}"
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Iterator[SmtpServer]:
+    """A real aiosmtpd server on loopback; the outbox delivers to it."""
+    server = SmtpServer().start()
+    settings.EMAIL_URL = server.url
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def on_postgres() -> bool:
+    return settings.DATABASE_VENDOR == "postgresql"
+
+
+def require_postgres() -> None:
+    """For tests that only make sense on PostgreSQL. In CI the suite runs on both databases,
+    so these run in the PostgreSQL pass; on SQLite they are reported as not applicable."""
+    if settings.DATABASE_VENDOR != "postgresql":
+        pytest.skip("PostgreSQL-only: runs in the PostgreSQL pass of bin/test")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never `playwright install`)."""
+    from playwright.sync_api import sync_playwright
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            ],
+        )
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        yield page
+    finally:
+        context.close()
