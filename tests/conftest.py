@@ -11,6 +11,9 @@ from django.conf import settings
 
 from tests.smtp import SmtpServer
 
+# Playwright's sync API runs an event loop in the test thread; Django must allow ORM use there.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"heardback database: {settings.DATABASE_VENDOR}"
@@ -32,11 +35,16 @@ def on_postgres() -> bool:
     return settings.DATABASE_VENDOR == "postgresql"
 
 
-def require_postgres() -> None:
-    """For tests that only make sense on PostgreSQL. In CI the suite runs on both databases,
-    so these run in the PostgreSQL pass; on SQLite they are reported as not applicable."""
-    if settings.DATABASE_VENDOR != "postgresql":
-        pytest.skip("PostgreSQL-only: runs in the PostgreSQL pass of bin/test")
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgres` belong to the PostgreSQL pass of bin/test; on SQLite they are
+    deselected (not skipped). In the PostgreSQL pass they run, and fail if it is missing."""
+    if settings.DATABASE_VENDOR == "postgresql":
+        return
+    selected = [item for item in items if item.get_closest_marker("postgres") is None]
+    deselected = [item for item in items if item.get_closest_marker("postgres") is not None]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = selected
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +52,6 @@ def browser() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright (never `playwright install`)."""
     from playwright.sync_api import sync_playwright
 
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(
             executable_path="/usr/bin/chromium",
