@@ -191,6 +191,14 @@ DELIVERY_SMTP_TIMEOUT_SECONDS = env_int("DELIVERY_SMTP_TIMEOUT_SECONDS", 30)
 DEVMAIL_ENABLED = not IS_PRODUCTION and env_bool("DEVMAIL_ENABLED", True)
 DEVMAIL_MAILDIR = VAR_DIR / "mailbox"
 
+# --- The no-ghost engine -----------------------------------------------------------------
+# Issues a status-page link for an application (hiring reaches the portal through this).
+HEARDBACK_STATUS_LINK_ISSUER = env_str("HEARDBACK_STATUS_LINK_ISSUER", "")
+# The scheduler's steps, in order. Each is `def step(*, now: datetime, limit: int) -> int`
+# returning how many items it handled, and must claim its work by compare-and-set.
+SCHEDULER_STEPS: list[str] = []
+SCHEDULER_INTERVAL_SECONDS = env_int("SCHEDULER_INTERVAL_SECONDS", 15)
+
 # --- Security -----------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.utils import formats, translation
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from heardback.clock.business import zone
@@ -160,6 +162,17 @@ def format_respond_by(moment: datetime | None, *, time_zone: str, language: str)
     return short, long
 
 
+def issue_status_url(application: Application) -> str:
+    """A fresh link to the candidate's status page, from the portal's configured issuer.
+
+    The portal sits above hiring, so hiring reaches it through a setting, not an import.
+    """
+    path = settings.HEARDBACK_STATUS_LINK_ISSUER
+    if not path:
+        return ""
+    return str(import_string(path)(application))
+
+
 def context_for(application: Application, **extra: Any) -> dict[str, Any]:
     candidate = application.candidate
     short, long = format_respond_by(
@@ -173,7 +186,7 @@ def context_for(application: Application, **extra: Any) -> dict[str, Any]:
         "stage": str(CoarseStage(application.stage.coarse_stage).label),
         "respond_by": short,
         "respond_by_long": long,
-        "status_url": "",
+        "status_url": issue_status_url(application),
         **extra,
     }
 
