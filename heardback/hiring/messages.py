@@ -201,12 +201,15 @@ def send_to_candidate(
     automated: bool = False,
     final: bool = False,
     extra: dict[str, Any] | None = None,
-) -> Message:
+) -> Message | None:
     """Render in the candidate's language and put the message in the outbox.
 
-    Must be called inside the transaction of the change that causes the message.
+    Must be called inside the transaction of the change that causes the message. Returns
+    None when the candidate opted out of progress updates (never for a final decision).
     """
     candidate = application.candidate
+    if candidate.progress_updates_opt_out and not final:
+        return None
     with translation.override(candidate.language):
         context = context_for(application, **(extra or {}))
         rendered = render_message(

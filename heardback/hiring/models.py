@@ -118,6 +118,10 @@ class Job(models.Model):
     pipeline = models.OneToOneField(Pipeline, on_delete=models.PROTECT, related_name="job")
     created_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    closeout_subject = models.CharField(
+        max_length=300, blank=True, help_text="Final message when the job closes; empty: default"
+    )
+    closeout_body = models.TextField(blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["org", "slug"], name="job_unique_slug")]
@@ -146,6 +150,14 @@ class Candidate(models.Model):
         return f"{self.name} <{self.email}>"
 
 
+class PromiseWatch(models.TextChoices):
+    """How far the watchdog has got with the current promise (`respond_by`)."""
+
+    PENDING = "pending", "Waiting"
+    REMINDED = "reminded", "Owner reminded"
+    NUDGED = "nudged", "Owner nudged"
+
+
 class ApplicationStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     DECLINED = "declined", "Declined"
@@ -166,9 +178,28 @@ class Application(models.Model):
     last_contacted_at = models.DateTimeField(
         null=True, blank=True, help_text="When the candidate was last sent a message"
     )
+    last_automated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the system last sent an update on its own"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField()
+    # The watchdog's state for the current promise; a new respond_by resets it to pending.
+    promise_watch = models.CharField(
+        max_length=10, choices=PromiseWatch.choices, default=PromiseWatch.PENDING
+    )
+    extensions_used = models.PositiveSmallIntegerField(default=0)
+    # A decline held for its delay: the candidate still sees "active" until it is sent.
+    pending_decline_at = models.DateTimeField(null=True, blank=True)
+    pending_decline_reason = models.CharField(max_length=40, blank=True)
+    pending_decline_subject = models.CharField(max_length=300, blank=True)
+    pending_decline_body = models.TextField(blank=True)
+    pending_decline_by = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_out_by = models.BigIntegerField(
+        null=True, blank=True, help_text="The job close-out that ended this application"
+    )
 
     class Meta:
         constraints = [
@@ -181,6 +212,22 @@ class Application(models.Model):
                 condition=Q(status="active"),
             ),
             models.Index(fields=["org", "job", "status"], name="application_job_status"),
+            # The scheduler's sweeps: each costs what is due, not what exists.
+            models.Index(
+                fields=["org", "promise_watch", "respond_by"],
+                name="application_watch_due",
+                condition=Q(status="active", pending_decline_at__isnull=True),
+            ),
+            models.Index(
+                fields=["org", "last_contacted_at"],
+                name="application_silence",
+                condition=Q(status="active"),
+            ),
+            models.Index(
+                fields=["pending_decline_at"],
+                name="application_pending_decline",
+                condition=Q(status="active", pending_decline_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -30,10 +30,12 @@ from heardback.hiring.models import (
     Member,
     Org,
     Pipeline,
+    PromiseWatch,
     Role,
     Stage,
 )
 from heardback.messaging.headers import clean_email_address, single_line
+from heardback.messaging.models import Message
 
 SYSTEM_LABEL = "Heardback"
 SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -278,13 +280,13 @@ def apply(
             created_at=now,
             last_contacted_at=now,
         )
-        application.respond_by = promise_for(application, stage=first_stage, start=now)
+        set_promise(application, promise_for(application, stage=first_stage, start=now))
         application.save()
         record_event(
             org=org, kind="applied", actor=actor, application=application,
             data={"source": source} if source else {},
         )
-        messages.send_to_candidate(
+        tell_candidate(
             application,
             kind="acknowledgement",
             key=f"app:{application.pk}:ack",
@@ -292,7 +294,40 @@ def apply(
             body_template=messages.ACKNOWLEDGEMENT.body,
             automated=True,
         )
+        application.save(update_fields=["last_contacted_at", "last_automated_at"])
     return application
+
+
+def set_promise(application: Application, respond_by: datetime | None) -> None:
+    """A new promise starts unwatched: the watchdog reminds, nudges and updates afresh."""
+    application.respond_by = respond_by
+    application.promise_watch = PromiseWatch.PENDING
+
+
+def tell_candidate(
+    application: Application,
+    *,
+    kind: str,
+    key: str,
+    subject_template: str,
+    body_template: str,
+    automated: bool = False,
+    final: bool = False,
+    extra: dict[str, Any] | None = None,
+) -> Message | None:
+    """Queue a message to the candidate and remember when they last heard from us.
+
+    The caller saves the application (inside the same transaction).
+    """
+    message = messages.send_to_candidate(
+        application, kind=kind, key=key, subject_template=subject_template,
+        body_template=body_template, automated=automated, final=final, extra=extra,
+    )
+    if message is not None:
+        application.last_contacted_at = message.created_at
+        if automated:
+            application.last_automated_at = message.created_at
+    return message
 
 
 def _lock(application: Application) -> Application:
@@ -326,7 +361,8 @@ def move_to_stage(
         previous = application.stage
         application.stage = stage
         application.stage_entered_at = now
-        application.respond_by = promise_for(application, stage=stage, start=now)
+        application.extensions_used = 0
+        set_promise(application, promise_for(application, stage=stage, start=now))
         event = record_event(
             org=application.org, kind="stage_changed", actor=actor, application=application,
             data={"from": previous.name, "to": stage.name},
@@ -336,14 +372,13 @@ def move_to_stage(
         visible = previous.coarse_stage != stage.coarse_stage
         if visible and notify:
             default = messages.STAGE_UPDATES[stage.coarse_stage]
-            messages.send_to_candidate(
+            tell_candidate(
                 application,
                 kind="stage_update",
                 key=f"app:{application.pk}:event:{event.pk}",
                 subject_template=stage.subject_template or default.subject,
                 body_template=stage.body_template or default.body,
             )
-            application.last_contacted_at = now
         application.save()
     return application
 
@@ -376,15 +411,14 @@ def _finish(
     data: dict[str, Any],
     automated: bool = False,
 ) -> Application:
-    now = clock.now()
     application.status = status
-    application.decided_at = now
-    application.respond_by = None
-    application.last_contacted_at = now
+    application.decided_at = clock.now()
+    set_promise(application, None)
+    clear_pending_decline(application)
     event = record_event(
         org=application.org, kind=kind, actor=actor, application=application, data=data
     )
-    messages.send_to_candidate(
+    tell_candidate(
         application,
         kind=kind,
         key=f"app:{application.pk}:final:{event.pk}",
@@ -395,6 +429,14 @@ def _finish(
     )
     application.save()
     return application
+
+
+def clear_pending_decline(application: Application) -> None:
+    application.pending_decline_at = None
+    application.pending_decline_reason = ""
+    application.pending_decline_subject = ""
+    application.pending_decline_body = ""
+    application.pending_decline_by = None
 
 
 def decline(
