@@ -41,10 +41,11 @@ def build_mime(message: Message) -> bytes:
     mime["Subject"] = single_line(message.subject)
     mime["Date"] = format_datetime(message.created_at)
     mime["Message-ID"] = message_id_for(message.pk)
-    mime["Content-Language"] = single_line(message.language, max_length=8)
     if message.automated:
         mime["Auto-Submitted"] = "auto-generated"
     mime.set_content(message.body_text)
     if message.body_html:
         mime.add_alternative(message.body_html, subtype="html")
+    # After the body: set_content() and add_alternative() move or drop Content-* headers.
+    mime["Content-Language"] = single_line(message.language, max_length=8)
     return mime.as_bytes()
