@@ -30,7 +30,7 @@ from heardback.messaging import signals
 from heardback.messaging.mime import build_mime, envelope_sender, message_id_for
 from heardback.messaging.models import DeliveryEvent, Message, MessageStatus
 from heardback.messaging.transports import default_transport
-from heardback.messaging.transports.base import OutgoingEmail, Outcome, Transport
+from heardback.messaging.transports.base import Outcome, OutgoingEmail, Transport
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +66,16 @@ def claim_batch(*, worker_id: str, size: int) -> list[Message]:
             .order_by("lease_until")
             .values_list("id", flat=True)[:size]
         )
-        due = list(
-            Message.objects.select_for_update(skip_locked=True)
-            .filter(status=MessageStatus.QUEUED, next_attempt_at__lte=now)
-            .order_by("next_attempt_at")
-            .values_list("id", flat=True)[: size - len(expired)]
-        ) if len(expired) < size else []
+        due = (
+            list(
+                Message.objects.select_for_update(skip_locked=True)
+                .filter(status=MessageStatus.QUEUED, next_attempt_at__lte=now)
+                .order_by("next_attempt_at")
+                .values_list("id", flat=True)[: size - len(expired)]
+            )
+            if len(expired) < size
+            else []
+        )
         ids = expired + due
         if not ids:
             return []
@@ -85,9 +89,21 @@ def claim_batch(*, worker_id: str, size: int) -> list[Message]:
         Message.objects.filter(id__in=ids, leased_by=worker_id, status=MessageStatus.SENDING)
         .order_by("id")
         .only(
-            "id", "org_id", "application_id", "to_email", "to_name", "from_email", "reply_to",
-            "subject", "body_text", "body_html", "language", "automated", "created_at",
-            "attempts", "kind",
+            "id",
+            "org_id",
+            "application_id",
+            "to_email",
+            "to_name",
+            "from_email",
+            "reply_to",
+            "subject",
+            "body_text",
+            "body_html",
+            "language",
+            "automated",
+            "created_at",
+            "attempts",
+            "kind",
         )
     )
 
@@ -211,7 +227,11 @@ def _record_failure(
             kind = DeliveryEvent.Kind.DEFERRED
         if changed:
             DeliveryEvent.objects.create(
-                message_id=message.pk, kind=kind, smtp_code=code, detail=detail[:2000], created_at=now
+                message_id=message.pk,
+                kind=kind,
+                smtp_code=code,
+                detail=detail[:2000],
+                created_at=now,
             )
     if not changed:
         return
@@ -224,7 +244,10 @@ def _record_failure(
 
 
 def run_once(
-    *, worker_id: str, transport: Transport, batch_size: int | None = None,
+    *,
+    worker_id: str,
+    transport: Transport,
+    batch_size: int | None = None,
     limiter: RateLimiter | None = None,
 ) -> BatchReport:
     messages = claim_batch(worker_id=worker_id, size=batch_size or settings.DELIVERY_BATCH_SIZE)

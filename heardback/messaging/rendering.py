@@ -38,9 +38,7 @@ def render_string(source: str, context: dict[str, Any]) -> str:
 def text_to_html(text: str) -> str:
     """Paragraphs and links from plain text, everything escaped."""
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
-    body = "\n".join(
-        "<p>" + urlize(escape(p)).replace("\n", "<br>\n") + "</p>" for p in paragraphs
-    )
+    body = "\n".join("<p>" + urlize(escape(p)).replace("\n", "<br>\n") + "</p>" for p in paragraphs)
     return (
         '<!doctype html><html><body style="font-family:system-ui,sans-serif;'
         'font-size:16px;line-height:1.5;color:#1f2328;max-width:36em">\n'

@@ -78,7 +78,10 @@ def test_acknowledgement_uses_the_candidates_time_zone_and_language(
     # there, so the five business days end on Tuesday 8 December, Tokyo time.
     time_machine.move_to(datetime(2026, 11, 30, 20, 0, tzinfo=UTC), tick=False)
     application = services.apply(
-        job=job, name="Kenji Sato", email="kenji@example.jp", language="de",
+        job=job,
+        name="Kenji Sato",
+        email="kenji@example.jp",
+        language="de",
         time_zone="Asia/Tokyo",
     )
 
@@ -140,9 +143,7 @@ def test_apply_rejects_bad_names_and_addresses_and_stores_nothing(
 
 def test_apply_reports_every_problem_at_once(job: Job) -> None:
     with pytest.raises(HiringError) as raised:
-        services.apply(
-            job=job, name="", email="nope", language="xx", time_zone="Mars/Olympus_Mons"
-        )
+        services.apply(job=job, name="", email="nope", language="xx", time_zone="Mars/Olympus_Mons")
     assert set(raised.value.message_dict) == {"name", "email", "language", "time_zone"}
     assert Candidate.objects.count() == 0
 
@@ -194,7 +195,7 @@ def test_a_visible_move_sends_an_update_with_the_new_promise(
     assert moved.respond_by == datetime(2026, 12, 10, 17, 0, tzinfo=ZoneInfo("Europe/Berlin"))
     assert moved.stage.name == "Interview"
     assert moved.last_contacted_at == monday + timedelta(days=1)
-    ack, update = messages_for(application)
+    _ack, update = messages_for(application)
     assert update.kind == "stage_update"
     assert "interview" in update.subject.lower()
     assert "Thu 10 Dec" in update.body_text
@@ -213,7 +214,8 @@ def test_an_internal_move_is_quiet_but_keeps_a_new_promise(
     time_machine.move_to(monday + timedelta(days=2), tick=False)  # Wednesday
 
     moved = services.move_to_stage(
-        application=application, stage=stage_named(job, "Hiring manager review"),
+        application=application,
+        stage=stage_named(job, "Hiring manager review"),
         actor=recruiter,
     )
 
@@ -223,9 +225,7 @@ def test_an_internal_move_is_quiet_but_keeps_a_new_promise(
     assert Event.objects.filter(application=application, kind="stage_changed").count() == 2
 
 
-def test_move_to_a_stage_of_another_job_is_refused(
-    org: Any, job: Job, recruiter: Member
-) -> None:
+def test_move_to_a_stage_of_another_job_is_refused(org: Any, job: Job, recruiter: Member) -> None:
     from tests import factories
 
     other_job = factories.make_job(org=org, title="Other", owner=recruiter)
@@ -276,8 +276,11 @@ def test_decline_with_a_custom_message_and_an_unknown_reason(job: Job, recruiter
     assert len(messages_for(application)) == 1
 
     services.decline(
-        application=application, reason=DeclineReason.OTHER, actor=recruiter,
-        subject="About {{ job_title }}", body="Dear {{ first_name }}, thank you.",
+        application=application,
+        reason=DeclineReason.OTHER,
+        actor=recruiter,
+        subject="About {{ job_title }}",
+        body="Dear {{ first_name }}, thank you.",
     )
     final = messages_for(application)[-1]
     assert final.subject == "About Robot Whisperer"
@@ -377,8 +380,9 @@ def test_an_actor_from_another_org_can_change_nothing(
 def test_the_event_log_says_who_did_what_and_when(
     monday: datetime, time_machine: Any, job: Job, recruiter: Member
 ) -> None:
-    application = services.apply(job=job, name="Ada Lovelace", email="ada@example.net",
-                                 source="careers page")
+    application = services.apply(
+        job=job, name="Ada Lovelace", email="ada@example.net", source="careers page"
+    )
     time_machine.move_to(monday + timedelta(hours=1), tick=False)
     services.advance(application=application, actor=recruiter)
     time_machine.move_to(monday + timedelta(hours=2), tick=False)

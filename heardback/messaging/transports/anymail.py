@@ -8,7 +8,7 @@ from email.message import Message as MimeMessage
 from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
-from heardback.messaging.transports.base import OutgoingEmail, Outcome, SendResult
+from heardback.messaging.transports.base import Outcome, OutgoingEmail, SendResult
 
 
 class AnymailTransport:
@@ -58,7 +58,9 @@ class AnymailTransport:
             return SendResult(Outcome.TRANSIENT, detail=str(error)[:2000])
         statuses = getattr(outgoing, "anymail_status", None)
         if statuses is not None and statuses.status and statuses.status <= {"rejected", "invalid"}:
-            return SendResult(Outcome.PERMANENT, detail=f"rejected by the service: {statuses.status}")
+            return SendResult(
+                Outcome.PERMANENT, detail=f"rejected by the service: {statuses.status}"
+            )
         return SendResult(Outcome.SENT, detail=str(getattr(statuses, "message_id", "") or ""))
 
     def close(self) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from heardback.messaging.transports.base import OutgoingEmail, Outcome, SendResult
+from heardback.messaging.transports.base import Outcome, OutgoingEmail, SendResult
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class SmtpTransport:
             self._drop()
             result = _classify(error.smtp_code, _reply_text(error.smtp_error))
             return SendResult(result.outcome, result.code, result.detail, connection_lost=True)
-        except (smtplib.SMTPException, OSError, socket.timeout) as error:
+        except (TimeoutError, smtplib.SMTPException, OSError) as error:
             # Lost connection, refused connection, timeout: the message may or may not have
             # been accepted. Retry (at-least-once); the Message-ID lets receivers dedupe.
             self._drop()
@@ -98,10 +98,8 @@ class SmtpTransport:
     def _drop(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
-            try:
+            with contextlib.suppress(OSError):
                 connection.close()
-            except OSError:
-                pass
 
     def close(self) -> None:
         connection, self._connection = self._connection, None
