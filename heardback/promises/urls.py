@@ -1,4 +1,6 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from heardback.promises import views
 
 app_name = "promises"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [path("act/<str:token>/", views.act, name="act")]

@@ -1,0 +1,26 @@
+import signal
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from heardback.promises import scheduler
+
+
+class Command(BaseCommand):
+    help = "Run the no-ghost scheduler (reminders, nudges, updates, max silence, close-outs)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="One round, then exit")
+        parser.add_argument("--interval", type=float, default=settings.SCHEDULER_INTERVAL_SECONDS)
+        parser.add_argument("--limit", type=int, default=500, help="Items per step per round")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["once"]:
+            self.stdout.write(str(scheduler.run_once(limit=options["limit"])))
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        scheduler.run_forever(stop=stop, interval=options["interval"], limit=options["limit"])

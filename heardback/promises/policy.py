@@ -1,0 +1,62 @@
+"""Reading and checking an org's policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from heardback.hiring.models import Org
+from heardback.promises.models import OrgPolicy, PastCapAction
+
+EDITABLE_FIELDS = [
+    "max_silence_days", "min_gap_days", "nudge_lead_hours", "grace_hours",
+    "extension_business_days", "extension_cap", "past_cap_action",
+    "decline_delay_business_days", "close_out_undo_hours",
+]
+
+
+def get_policy(*, org: Org) -> OrgPolicy:
+    policy, _created = OrgPolicy.objects.get_or_create(org=org)
+    return policy
+
+
+def validate_policy(values: dict[str, Any]) -> None:
+    """Reject settings that can't all be kept at once, with a message per field."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    silence = values["max_silence_days"]
+    gap = values["min_gap_days"]
+    if not 2 <= silence <= 30:
+        add("max_silence_days", "Choose between 2 and 30 days.")
+    if not 1 <= gap <= 14:
+        add("min_gap_days", "Choose between 1 and 14 days.")
+    if gap >= silence:
+        add(
+            "min_gap_days",
+            f"The minimum gap ({gap} days) must be shorter than the max-silence window "
+            f"({silence} days), or an update could never be sent in time.",
+        )
+    if not 1 <= values["nudge_lead_hours"] <= 168:
+        add("nudge_lead_hours", "Choose between 1 and 168 hours.")
+    if not 0 <= values["grace_hours"] <= 72:
+        add("grace_hours", "Choose between 0 and 72 hours.")
+    if not 1 <= values["extension_business_days"] <= 10:
+        add("extension_business_days", "Choose between 1 and 10 business days.")
+    if not 0 <= values["extension_cap"] <= 5:
+        add("extension_cap", "Choose between 0 and 5 extensions.")
+    if values["past_cap_action"] not in PastCapAction.values:
+        add("past_cap_action", "Choose escalate or decline.")
+    if not 0 <= values["decline_delay_business_days"] <= 5:
+        add("decline_delay_business_days", "Choose between 0 and 5 business days.")
+    if not 0 <= values["close_out_undo_hours"] <= 168:
+        add("close_out_undo_hours", "Choose between 0 and 168 hours.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def policy_values(policy: OrgPolicy) -> dict[str, Any]:
+    return {field: getattr(policy, field) for field in EDITABLE_FIELDS}

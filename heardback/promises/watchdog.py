@@ -1,0 +1,276 @@
+"""The watchdog: the scheduler steps that keep every promise, even when nobody acts.
+
+Each step finds what is due with an indexed query (so a sweep costs what is due, not what
+exists), then acts on each application in its own short transaction after re-reading it
+under a row lock and re-checking that it is still due: a compare-and-set, so several
+schedulers can run at once and never act twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+
+from heardback.clock.business import deadline_after
+from heardback.hiring import services as hiring
+from heardback.hiring.models import (
+    Application,
+    ApplicationStatus,
+    DeclineReason,
+    Member,
+    Org,
+    PromiseWatch,
+    Role,
+)
+from heardback.promises import candidate_messages as texts
+from heardback.promises import team_mail
+from heardback.promises.models import OrgPolicy, PastCapAction
+from heardback.promises.policy import get_policy
+from heardback.promises.services import send_pending_decline
+
+SILENCE_MARGIN = timedelta(days=1)  # speak up a day before the max-silence window closes
+
+
+def _policies() -> Iterable[tuple[Org, OrgPolicy]]:
+    for org in Org.objects.all().order_by("id"):
+        yield org, get_policy(org=org)
+
+
+def _watch_candidates(org: Org, watch: Iterable[str], due: Q, limit: int) -> list[int]:
+    return list(
+        Application.objects.filter(
+            due, org=org, status=ApplicationStatus.ACTIVE, pending_decline_at__isnull=True,
+            promise_watch__in=list(watch),
+        )
+        .order_by("respond_by")
+        .values_list("id", flat=True)[:limit]
+    )
+
+
+def _claim(application_id: int, check: Callable[[Application], bool]) -> Application | None:
+    """Lock one application and re-check it is still due; None if another scheduler won."""
+    application = (
+        Application.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("org", "job__owner__user", "candidate", "stage")
+        .filter(pk=application_id, status=ApplicationStatus.ACTIVE)
+        .first()
+    )
+    if application is None or not check(application):
+        return None
+    return application
+
+
+def remind_owners(*, now: datetime, limit: int) -> int:
+    """Remind each job owner, `nudge_lead_hours` before a promise falls due."""
+    handled = 0
+    for org, policy in _policies():
+        lead = timedelta(hours=policy.nudge_lead_hours)
+        ids = _watch_candidates(
+            org, [PromiseWatch.PENDING], Q(respond_by__gt=now, respond_by__lte=now + lead), limit
+        )
+        by_owner: dict[int, tuple[Member, list[Application]]] = {}
+        for application_id in ids:
+            with transaction.atomic():
+                application = _claim(
+                    application_id,
+                    lambda a: a.promise_watch == PromiseWatch.PENDING
+                    and a.pending_decline_at is None
+                    and a.respond_by is not None
+                    and now < a.respond_by <= now + lead,
+                )
+                if application is None:
+                    continue
+                Application.objects.filter(pk=application.pk).update(
+                    promise_watch=PromiseWatch.REMINDED
+                )
+            owner = application.job.owner
+            by_owner.setdefault(owner.pk, (owner, []))[1].append(application)
+            handled += 1
+        for owner, applications in by_owner.values():
+            with transaction.atomic():
+                team_mail.send_reminder(owner, applications)
+    return handled
+
+
+def nudge_owners(*, now: datetime, limit: int) -> int:
+    """When a promise falls due: nudge the owner with one-click decision links."""
+    handled = 0
+    for org, _policy in _policies():
+        ids = _watch_candidates(
+            org, [PromiseWatch.PENDING, PromiseWatch.REMINDED], Q(respond_by__lte=now), limit
+        )
+        by_owner: dict[int, tuple[Member, list[Application]]] = {}
+        for application_id in ids:
+            with transaction.atomic():
+                application = _claim(
+                    application_id,
+                    lambda a: a.promise_watch in {PromiseWatch.PENDING, PromiseWatch.REMINDED}
+                    and a.pending_decline_at is None
+                    and a.respond_by is not None
+                    and a.respond_by <= now,
+                )
+                if application is None:
+                    continue
+                Application.objects.filter(pk=application.pk).update(
+                    promise_watch=PromiseWatch.NUDGED
+                )
+            owner = application.job.owner
+            by_owner.setdefault(owner.pk, (owner, []))[1].append(application)
+            handled += 1
+        for owner, applications in by_owner.values():
+            with transaction.atomic():
+                team_mail.send_nudge(owner, applications)
+    return handled
+
+
+def update_candidates(*, now: datetime, limit: int) -> int:
+    """Grace is over and nobody decided: tell the candidate honestly, and move the promise.
+
+    Past the extension cap the org's policy applies: escalate (and keep updating) or close
+    with a kind decline. Never within the minimum gap of the last automated update.
+    """
+    handled = 0
+    for org, policy in _policies():
+        grace = timedelta(hours=policy.grace_hours)
+        gap = timedelta(days=policy.min_gap_days)
+        ids = _watch_candidates(
+            org, [PromiseWatch.NUDGED],
+            Q(respond_by__lte=now - grace) & (
+                Q(last_automated_at__isnull=True) | Q(last_automated_at__lte=now - gap)
+            ),
+            limit,
+        )
+        escalations: dict[int, list[Application]] = defaultdict(list)
+        for application_id in ids:
+            with transaction.atomic():
+                application = _claim(
+                    application_id,
+                    lambda a: a.promise_watch == PromiseWatch.NUDGED
+                    and a.pending_decline_at is None
+                    and a.respond_by is not None
+                    and a.respond_by <= now - grace
+                    and (a.last_automated_at is None or a.last_automated_at <= now - gap),
+                )
+                if application is None:
+                    continue
+                if _speak_up(application, policy, now):
+                    escalations[org.pk].append(application)
+            handled += 1
+        for org_id, applications in escalations.items():
+            _escalate(org_id, applications)
+    return handled
+
+
+def _speak_up(application: Application, policy: OrgPolicy, now: datetime) -> bool:
+    """No decision by the promised time: extend honestly, or past the cap apply the policy.
+
+    Returns True when the org's admins should hear about it (escalation).
+    """
+    past_cap = application.extensions_used >= policy.extension_cap
+    if past_cap and policy.past_cap_action == PastCapAction.DECLINE:
+        hiring.decline(application=application, reason=DeclineReason.NO_DECISION, actor=None)
+        return False
+    _extend_automatically(application, policy, now)
+    return past_cap
+
+
+def _extend_automatically(application: Application, policy: OrgPolicy, now: datetime) -> None:
+    org = application.org
+    hiring.set_promise(
+        application,
+        deadline_after(now, policy.extension_business_days,
+                       time_zone=application.candidate.time_zone,
+                       country=org.country, subdivision=org.subdivision),
+    )
+    application.extensions_used += 1
+    event = hiring.record_event(
+        org=org, kind="promise_extended", actor=None, application=application,
+        data={"business_days": policy.extension_business_days, "automatic": True},
+    )
+    hiring.tell_candidate(
+        application, kind="no_decision_yet", key=f"app:{application.pk}:event:{event.pk}",
+        subject_template=texts.NO_DECISION_YET.subject,
+        body_template=texts.NO_DECISION_YET.body, automated=True,
+    )
+    application.save()
+
+
+def keep_silence(*, now: datetime, limit: int) -> int:
+    """The max-silence invariant: before anyone's silence reaches the window, speak up.
+
+    A held decline that would otherwise break the silence is sent now: better early news
+    than a false "still in progress". When the promise itself is close (within the minimum
+    gap), the update is the honest "no decision yet" with a new date, so the promise is not
+    left to break behind a gap.
+    """
+    handled = 0
+    for org, policy in _policies():
+        escalations: list[Application] = []
+        near = now + timedelta(days=policy.min_gap_days)
+        threshold = now - timedelta(days=policy.max_silence_days) + SILENCE_MARGIN
+        ids = list(
+            Application.objects.filter(
+                org=org, status=ApplicationStatus.ACTIVE, last_contacted_at__lte=threshold,
+                candidate__progress_updates_opt_out=False,
+            )
+            .order_by("last_contacted_at")
+            .values_list("id", flat=True)[:limit]
+        )
+        for application_id in ids:
+            with transaction.atomic():
+                application = _claim(
+                    application_id,
+                    lambda a: a.last_contacted_at is not None
+                    and a.last_contacted_at <= threshold,
+                )
+                if application is None:
+                    continue
+                if application.pending_decline_at is not None:
+                    send_pending_decline(application=application)
+                    handled += 1
+                    continue
+                if application.respond_by is not None and application.respond_by <= near:
+                    if _speak_up(application, policy, now):
+                        escalations.append(application)
+                    handled += 1
+                    continue
+                event = hiring.record_event(
+                    org=org, kind="silence_update", actor=None, application=application
+                )
+                hiring.tell_candidate(
+                    application, kind="still_reviewing",
+                    key=f"app:{application.pk}:event:{event.pk}",
+                    subject_template=texts.STILL_REVIEWING.subject,
+                    body_template=texts.STILL_REVIEWING.body, automated=True,
+                )
+                application.save()
+            handled += 1
+        _escalate(org.pk, escalations)
+    return handled
+
+
+def _escalate(org_id: int, applications: list[Application]) -> None:
+    if not applications:
+        return
+    for admin in Member.objects.filter(org_id=org_id, role=Role.ADMIN).select_related("user"):
+        with transaction.atomic():
+            team_mail.send_escalation(admin, applications)
+
+
+def send_due_declines(*, now: datetime, limit: int) -> int:
+    """Send held declines whose delay is over."""
+    ids = list(
+        Application.objects.filter(
+            status=ApplicationStatus.ACTIVE, pending_decline_at__lte=now
+        ).order_by("pending_decline_at").values_list("id", flat=True)[:limit]
+    )
+    handled = 0
+    for application_id in ids:
+        application = Application.objects.filter(pk=application_id).first()
+        if application is not None and send_pending_decline(application=application):
+            handled += 1
+    return handled
