@@ -213,7 +213,9 @@ def _record_failure(
             changed = Message.objects.filter(
                 id=message.pk, leased_by=worker_id, status=MessageStatus.SENDING
             ).update(status=MessageStatus.FAILED, lease_until=None, last_error=detail[:2000])
-            kind = DeliveryEvent.Kind.FAILED if code is None else DeliveryEvent.Kind.BOUNCED
+            # A bounce is the server's refusal; giving up after the retry cap is our decision.
+            bounced = outcome is Outcome.PERMANENT and code is not None
+            kind = DeliveryEvent.Kind.BOUNCED if bounced else DeliveryEvent.Kind.FAILED
         else:
             changed = Message.objects.filter(
                 id=message.pk, leased_by=worker_id, status=MessageStatus.SENDING
