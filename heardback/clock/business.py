@@ -47,7 +47,9 @@ def _holiday_calendar(country: str, subdivision: str, year: int) -> holidays.Hol
     try:
         return holidays.country_holidays(country, subdiv=subdivision or None, years=year)
     except NotImplementedError as error:
-        raise UnknownCountry(f"No holiday calendar for country {country!r}") from error
+        # Name the subdivision too: "DE" is fine, "DE-ZZ" is what is wrong.
+        where = f"{country}-{subdivision}" if subdivision else country
+        raise UnknownCountry(f"No holiday calendar for {where!r}") from error
 
 
 def is_business_day(day: date, *, country: str = "", subdivision: str = "") -> bool:
