@@ -20,7 +20,32 @@ def main(argv: list[str] | None = None) -> None:
 
     if args and not args[0].startswith("-"):
         args[0] = args[0].replace("-", "_")
+    if args and args[0] == "simulate":
+        _use_simulation_database(args)
     execute_from_command_line(["heardback", *args])
+
+
+def _use_simulation_database(args: list[str]) -> None:
+    """The simulator creates thousands of people: never in the real database by accident.
+
+    It runs in a fresh scratch SQLite file unless --database-url names a database.
+    """
+    from pathlib import Path
+
+    url = ""
+    for index, arg in enumerate(args):
+        if arg.startswith("--database-url="):
+            url = arg.split("=", 1)[1]
+        elif arg == "--database-url" and index + 1 < len(args):
+            url = args[index + 1]
+    if not url:
+        var_dir = Path(os.environ.get("HEARDBACK_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
+        var_dir.mkdir(parents=True, exist_ok=True)
+        scratch = var_dir / "simulation.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{scratch}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite:///{scratch}"
+    os.environ["DATABASE_URL"] = url
 
 
 if __name__ == "__main__":
