@@ -29,7 +29,9 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise UnknownTimeZone(f"Unknown time zone {name!r}; use an IANA name such as Europe/Berlin") from error
+        raise UnknownTimeZone(
+            f"Unknown time zone {name!r}; use an IANA name such as Europe/Berlin"
+        ) from error
 
 
 def is_valid_time_zone(name: str) -> bool:
