@@ -1,0 +1,59 @@
+"""Small server-rendered SVG charts: no JavaScript, no CDN, readable by screen readers
+(each chart has a title and a data table next to it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    value_label: str
+
+
+@dataclass(frozen=True)
+class BarChart:
+    width: int
+    height: int
+    bars: list[Bar]
+    gridlines: list[tuple[float, str]]
+    baseline: float
+
+
+def bar_chart(
+    values: list[float | None],
+    labels: list[str],
+    *,
+    maximum: float | None = None,
+    width: int = 640,
+    height: int = 180,
+    fmt: str = "{:.0f}",
+) -> BarChart:
+    """Bars for `values` (None draws nothing: no data that week, not zero)."""
+    top, bottom, left = 10, 24, 36
+    plot_h = height - top - bottom
+    known = [v for v in values if v is not None]
+    peak = maximum if maximum is not None else max(known, default=0) or 1
+    slot = (width - left) / max(1, len(values))
+    bars = []
+    for i, (value, label) in enumerate(zip(values, labels, strict=True)):
+        h = 0.0 if value is None else plot_h * min(value, peak) / peak
+        bars.append(
+            Bar(
+                x=round(left + i * slot + slot * 0.15, 1),
+                y=round(top + plot_h - h, 1),
+                width=round(slot * 0.7, 1),
+                height=round(h, 1),
+                label=label,
+                value_label="no data" if value is None else fmt.format(value),
+            )
+        )
+    gridlines = [(round(top + plot_h - plot_h * f, 1), fmt.format(peak * f)) for f in (0, 0.5, 1)]
+    return BarChart(
+        width=width, height=height, bars=bars, gridlines=gridlines, baseline=top + plot_h
+    )

@@ -1,0 +1,195 @@
+"""The application page and its one-click decisions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from heardback import clock
+from heardback.console import services
+from heardback.console.access import ALL_ROLES, application_for, console_view
+from heardback.console.forms import DeclineForm, ExtendForm, NoteForm
+from heardback.console.views.common import attach_errors, error_text, member_of
+from heardback.hiring import selectors as hiring_selectors
+from heardback.hiring import services as hiring
+from heardback.hiring.models import Application, DeclineReason
+from heardback.messaging.models import DeliveryEvent
+from heardback.messaging.rendering import TemplateError
+from heardback.promises import services as engine
+
+
+def _back(application: Application) -> HttpResponse:
+    return redirect("console:application", application_id=application.pk)
+
+
+@console_view(*ALL_ROLES)
+def detail(request: HttpRequest, application_id: int) -> HttpResponse:
+    member = member_of(request)
+    application = application_for(member, application_id)
+    rows = hiring_selectors.timeline(application=application)
+    message_ids = [row.pk for kind, row in rows if kind == "message"]
+    deliveries: dict[int, list[DeliveryEvent]] = {}
+    for event in DeliveryEvent.objects.filter(message_id__in=message_ids):
+        deliveries.setdefault(event.message_id, []).append(event)
+    policy = engine.get_policy(org=application.org)
+    return render(
+        request,
+        "console/application.html",
+        {
+            "application": application,
+            "candidate": application.candidate,
+            "timeline": [(kind, row, deliveries.get(row.pk, [])) for kind, row in rows],
+            "next_stage": hiring.next_stage(application) if application.is_active else None,
+            "stages": application.job.pipeline.stages.order_by("position"),
+            "extend_form": ExtendForm(initial={"business_days": policy.extension_business_days}),
+            "note_form": NoteForm(),
+            "reasons": DeclineReason.choices,
+            "now": clock.now(),
+        },
+    )
+
+
+@console_view(*ALL_ROLES)
+def decline(request: HttpRequest, application_id: int) -> HttpResponse:
+    """Reason → template → editable preview → send now or after the delay."""
+    member = member_of(request)
+    application = application_for(member, application_id)
+    policy = engine.get_policy(org=application.org)
+    reason = request.POST.get("reason") or request.GET.get("reason") or DeclineReason.OTHER
+    if reason not in DeclineReason.values:
+        reason = DeclineReason.OTHER
+    subject, body = services.decline_template(
+        org_id=application.org_id, reason=reason, language=application.candidate.language
+    )
+    delay_default = policy.decline_delay_business_days
+    initial = {
+        "reason": reason,
+        "subject": subject,
+        "body": body,
+        "when": "delay" if delay_default else "now",
+        "delay": delay_default or 2,
+    }
+    sending = request.method == "POST" and request.POST.get("step") == "send"
+    form = DeclineForm(
+        request.POST if request.method == "POST" and request.POST.get("step") != "reason" else None,
+        initial=initial,
+    )
+    rendered = None
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            rendered = services.preview(
+                application=application,
+                subject=data["subject"],
+                body=data["body"],
+                reason=DeclineReason(data["reason"]).label,
+            )
+        except TemplateError as error:
+            form.add_error("body", str(error))
+        if rendered is not None and sending:
+            delay = 0 if data["when"] == "now" else (data["delay"] or delay_default or 1)
+            try:
+                engine.schedule_decline(
+                    application=application,
+                    reason=data["reason"],
+                    actor=member,
+                    delay_business_days=delay,
+                    subject=data["subject"],
+                    body=data["body"],
+                )
+            except ValidationError as error:
+                attach_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    "Declined. The candidate has been told, kindly."
+                    if delay == 0
+                    else f"Decline held for {delay} business day(s). You can still cancel it.",
+                )
+                return _back(application)
+    elif not form.is_bound:
+        rendered = services.preview(
+            application=application,
+            subject=subject,
+            body=body,
+            reason=DeclineReason(reason).label,
+        )
+    template = "console/_decline_preview.html" if request.htmx else "console/decline.html"
+    return render(
+        request,
+        template,
+        {
+            "application": application,
+            "form": form,
+            "rendered": rendered,
+            "reasons": DeclineReason.choices,
+            "reason": reason,
+        },
+    )
+
+
+@console_view(*ALL_ROLES)
+@require_POST
+def cancel_decline(request: HttpRequest, application_id: int) -> HttpResponse:
+    member = member_of(request)
+    application = application_for(member, application_id)
+    try:
+        engine.cancel_decline(application=application, actor=member)
+        messages.success(request, "The decline is cancelled. Nothing was sent.")
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    return _back(application)
+
+
+@console_view(*ALL_ROLES)
+@require_POST
+def hire(request: HttpRequest, application_id: int) -> HttpResponse:
+    member = member_of(request)
+    application = application_for(member, application_id)
+    try:
+        hiring.hire(application=application, actor=member)
+        messages.success(request, f"{application.candidate.name} is hired. Congratulations!")
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    return _back(application)
+
+
+@console_view(*ALL_ROLES)
+@require_POST
+def extend(request: HttpRequest, application_id: int) -> HttpResponse:
+    member = member_of(request)
+    application = application_for(member, application_id)
+    form = ExtendForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Ask for between 1 and 20 more business days.")
+        return _back(application)
+    try:
+        engine.extend_promise(
+            application=application,
+            business_days=form.cleaned_data["business_days"],
+            actor=member,
+            note=form.cleaned_data["note"],
+        )
+        messages.success(request, "The candidate has their new date, with an honest update.")
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    return _back(application)
+
+
+@console_view(*ALL_ROLES)
+@require_POST
+def note(request: HttpRequest, application_id: int) -> HttpResponse:
+    member = member_of(request)
+    application = application_for(member, application_id)
+    form = NoteForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("A note can't be empty.")
+        hiring.add_note(application=application, text=form.cleaned_data["text"], actor=member)
+        messages.success(request, "Note added.")
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+    return _back(application)

@@ -1,0 +1,151 @@
+"""Sign-in (throttled), sign-out, password reset, invitations and members."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_POST
+
+from heardback.console import services
+from heardback.console.access import ADMIN, SESSION_ORG, console_view, member_for
+from heardback.console.forms import AcceptInviteForm, InviteForm, RoleForm, SignInForm
+from heardback.console.models import Invitation
+from heardback.console.views.common import attach_errors, client_ip, error_text, member_of
+from heardback.hiring.models import Member
+
+
+class SignInView(auth_views.LoginView):
+    """Django's login, with a per-email-and-address failure counter against guessing."""
+
+    template_name = "console/login.html"
+    form_class = SignInForm
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        return str(reverse_lazy("console:dashboard"))
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        username = request.POST.get("username", "")
+        if services.login_blocked(username=username, ip=client_ip(request)):
+            form = self.get_form()
+            form.errors.clear()
+            return self.render_to_response(
+                self.get_context_data(form=form, blocked=True), status=429
+            )
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: SignInForm) -> HttpResponse:
+        services.record_login_failure(
+            username=self.request.POST.get("username", ""), ip=client_ip(self.request)
+        )
+        return super().form_invalid(form)
+
+    def form_valid(self, form: SignInForm) -> HttpResponse:
+        services.clear_login_failures(
+            username=self.request.POST.get("username", ""), ip=client_ip(self.request)
+        )
+        return super().form_valid(form)
+
+
+sign_in = SignInView.as_view()
+sign_out = auth_views.LogoutView.as_view(next_page=reverse_lazy("console:login"))
+
+password_reset = auth_views.PasswordResetView.as_view(
+    template_name="console/password_reset.html",
+    email_template_name="console/email/password_reset.txt",
+    subject_template_name="console/email/password_reset_subject.txt",
+    success_url=reverse_lazy("console:password_reset_done"),
+)
+password_reset_done = auth_views.PasswordResetDoneView.as_view(
+    template_name="console/password_reset_done.html"
+)
+password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
+    template_name="console/password_reset_confirm.html",
+    success_url=reverse_lazy("console:password_reset_complete"),
+)
+password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
+    template_name="console/password_reset_complete.html"
+)
+
+
+def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.invitation_by_token(token=token)
+    if invitation is None:
+        return render(request, "console/invite_invalid.html", status=404)
+    form = AcceptInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = services.accept_invitation(
+                token=token,
+                name=form.cleaned_data["name"],
+                password=form.cleaned_data["password"],
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            login(request, member.user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[SESSION_ORG] = member.org_id
+            messages.success(request, f"Welcome to {member.org.name}.")
+            return redirect("console:dashboard")
+    return render(request, "console/accept_invite.html", {"form": form, "invitation": invitation})
+
+
+@console_view()
+@require_POST
+def switch_org(request: HttpRequest) -> HttpResponse:
+    org_id = request.POST.get("org", "")
+    if org_id.isdigit() and Member.objects.filter(user=request.user, org_id=int(org_id)).exists():
+        request.session[SESSION_ORG] = int(org_id)
+    return redirect("console:dashboard")
+
+
+@console_view(*ADMIN)
+def members(request: HttpRequest) -> HttpResponse:
+    member = member_of(request)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _token = services.invite_member(
+                org_member=member,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("console:members")
+    return render(
+        request,
+        "console/members.html",
+        {
+            "form": form,
+            "members": Member.objects.filter(org_id=member.org_id)
+            .select_related("user")
+            .order_by("id"),
+            "invitations": Invitation.objects.filter(
+                org_id=member.org_id, accepted_at=None
+            ).order_by("-created_at")[:50],
+            "role_form": RoleForm(),
+        },
+    )
+
+
+@console_view(*ADMIN)
+@require_POST
+def member_role(request: HttpRequest, member_id: int) -> HttpResponse:
+    actor = member_of(request)
+    other = member_for(actor, member_id)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.change_role(actor=actor, member=other, role=form.cleaned_data["role"])
+            messages.success(request, f"{other.display_name} is now {other.get_role_display()}.")
+        except ValidationError as error:
+            messages.error(request, error_text(error))
+    return redirect("console:members")

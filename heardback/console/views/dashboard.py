@@ -1,0 +1,100 @@
+"""The hear-back dashboard and the policy settings page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from heardback import clock
+from heardback.console.access import (
+    ADMIN,
+    ALL_ROLES,
+    console_view,
+    visible_applications,
+    visible_jobs,
+)
+from heardback.console.charts import bar_chart
+from heardback.console.forms import PolicyForm
+from heardback.console.views.common import attach_errors, member_of
+from heardback.hiring.models import Member, Role
+from heardback.promises import services as engine
+from heardback.promises.models import PastCapAction
+from heardback.promises.policy import EDITABLE_FIELDS, policy_values
+from heardback.reporting import selectors as reporting
+
+
+@console_view(*ALL_ROLES)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    member = member_of(request)
+    now = clock.now()
+    org = member.org
+    jobs = visible_jobs(member).order_by("title")
+    job_id = request.GET.get("job", "")
+    job = jobs.filter(pk=int(job_id)).first() if job_id.isdigit() else None
+    owners = Member.objects.filter(org_id=org.pk, owned_jobs__isnull=False).distinct()
+    owner_id = request.GET.get("owner", "")
+    owner = owners.filter(pk=int(owner_id)).first() if owner_id.isdigit() else None
+    if member.role == Role.HIRING_MANAGER and job is None:
+        owner = member  # a hiring manager's dashboard is about their own jobs
+    scope = {"org": org, "job_id": job.pk if job else None, "owner": owner}
+    metrics = reporting.hear_back_metrics(now=now, **scope)
+    series = reporting.weekly_series(now=now, weeks=12, **scope)
+    labels = [point.week_start.strftime("%d %b") for point in series]
+    rate_chart = bar_chart(
+        [None if p.hear_back_rate is None else p.hear_back_rate * 100 for p in series],
+        labels,
+        maximum=100,
+        fmt="{:.0f}%",
+    )
+    volume_chart = bar_chart([float(p.received) for p in series], labels)
+    decision_chart = bar_chart(
+        [None if p.median_decision_hours is None else p.median_decision_hours / 24 for p in series],
+        labels,
+        fmt="{:.1f}",
+    )
+    applications = visible_applications(member)
+    if job is not None:
+        applications = applications.filter(job=job)
+    return render(
+        request,
+        "console/dashboard.html",
+        {
+            "metrics": metrics,
+            "series": series,
+            "rate_chart": rate_chart,
+            "volume_chart": volume_chart,
+            "decision_chart": decision_chart,
+            "act_today": reporting.needs_action_today(applications=applications, now=now, org=org),
+            "jobs": jobs,
+            "job": job,
+            "owners": owners if member.role != Role.HIRING_MANAGER else [],
+            "owner": owner,
+            "now": now,
+        },
+    )
+
+
+@console_view(*ADMIN)
+def policy(request: HttpRequest) -> HttpResponse:
+    member = member_of(request)
+    current = engine.get_policy(org=member.org)
+    form = PolicyForm(
+        request.POST or None, initial=policy_values(current), choices=PastCapAction.choices
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            engine.update_policy(
+                org=member.org,
+                actor=member,
+                **{name: form.cleaned_data[name] for name in EDITABLE_FIELDS},
+            )
+        except ValidationError as error:
+            attach_errors(form, error)
+        else:
+            messages.success(request, "Policy saved. It applies from now on.")
+            return redirect("console:policy")
+    return render(
+        request, "console/policy.html", {"form": form}, status=400 if form.errors else 200
+    )

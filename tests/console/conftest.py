@@ -1,0 +1,65 @@
+"""A small world for console tests: org A with one member per role, a job with candidates,
+and org B next door whose admin must never see any of it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from heardback.hiring.models import Application, Job, Member, Org, Role
+from tests import factories
+
+
+@dataclass
+class World:
+    org: Org
+    admin: Member
+    recruiter: Member
+    manager: Member  # owns the job
+    outsider_manager: Member  # a hiring manager of org A who is not on the job
+    job: Job
+    applications: list[Application]
+    other_org: Org
+    other_admin: Member
+    other_job: Job
+    other_application: Application
+
+    def member(self, role: str) -> Member:
+        return {
+            "admin": self.admin,
+            "recruiter": self.recruiter,
+            "hiring_manager": self.manager,
+            "outsider_manager": self.outsider_manager,
+        }[role]
+
+
+@pytest.fixture
+def world(db: Any) -> World:
+    org = factories.make_org(name="Acme Analytics")
+    admin = factories.make_member(org=org, role=Role.ADMIN, email="admin@acme.example")
+    recruiter = factories.make_member(org=org, role=Role.RECRUITER, email="rec@acme.example")
+    manager = factories.make_member(org=org, role=Role.HIRING_MANAGER, email="hm@acme.example")
+    outsider = factories.make_member(org=org, role=Role.HIRING_MANAGER, email="hm2@acme.example")
+    job = factories.make_job(org=org, title="Data Engineer", owner=manager)
+    applications = [
+        factories.make_application(job=job, name=name, phone="+49 30 1234567")
+        for name in ("Ada Lovelace", "Grace Hopper", "Alan Turing")
+    ]
+    other_org = factories.make_org(name="Zeta Zoo")
+    other_admin = factories.make_member(org=other_org, role=Role.ADMIN, email="boss@zeta.example")
+    other_job = factories.make_job(org=other_org, title="Zookeeper")
+    other_application = factories.make_application(job=other_job, name="Zed Zebra")
+    return World(
+        org=org, admin=admin, recruiter=recruiter, manager=manager, outsider_manager=outsider,
+        job=job, applications=applications, other_org=other_org, other_admin=other_admin,
+        other_job=other_job, other_application=other_application,
+    )
+
+
+def client_for(member: Member) -> Client:
+    client = Client()
+    client.force_login(member.user)
+    return client
