@@ -176,7 +176,10 @@ EMAIL_URL = env_str(
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Heardback <no-reply@heardback.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-MAILERS = {"default": {"BACKEND": "heardback.messaging.transports.django_backend.OutboxTransportBackend"}}
+# Django's own mail (password resets, invitations) goes through the outbox too.
+MAILERS = {
+    "default": {"BACKEND": "heardback.messaging.transports.django_backend.OutboxTransportBackend"}
+}
 
 # The delivery worker: batch size, lease, retry schedule, and the provider's rate limit.
 DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 100)
@@ -221,10 +224,11 @@ if IS_PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    # Preload-ready by default so `check --deploy` is clean; set to 0 before your first
+    # HTTPS deployment if you are not ready to commit the domain to HTTPS for good.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-SILENCED_SYSTEM_CHECKS = ["security.W021"] if IS_PRODUCTION else []
 
 LOGGING = {
     "version": 1,
