@@ -119,10 +119,10 @@ def check(*, text: str, profile: SeekerProfile, interview: Interview) -> list[Pa
             )
         ),
         "qualifications": any(_mentions(body, q, 0.5) for q in profile.qualification_list)
-        or bool(re.search(r"\bmy (?:experience|background|skills)\b|\bi (?:would )?bring\b", low)),
+        or bool(re.search(r"\bmy (?:experience|background|skills) (?:in|with)\b", low)),
         "remark": _mentions(body, interview.interesting_remark, 0.5)
         if interview.interesting_remark.strip()
-        else bool(re.search(r"\byou (?:said|mentioned|described|explained)\b", low)),
+        else bool(re.search(r"\byou (?:said|mentioned|described|explained)\b[^.\n]{12,}", low)),
         "looking_forward": bool(
             re.search(r"\blook(?:ing)? forward\b|\bhear(?:ing)? (?:back )?from you\b", low)
         ),
