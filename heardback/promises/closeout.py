@@ -102,6 +102,10 @@ def process_chunk(close_out: CloseOut, *, limit: int) -> int:
             locked.finished_at = now
             locked.save(update_fields=["finished_at"])
             return 0
+        # Raw SQL must store datetimes the way the ORM does: on SQLite that is naive UTC
+        # text, and an aware value ("…+00:00") would sort after it, so a message written
+        # at `now` would not count as due at `now` (nor an event fall in a `<= now` range).
+        db_now = connection.ops.adapt_datetimefield_value(now)
         placeholders = ",".join(["%s"] * len(ids))
         codes = [code for code, _name in settings.LANGUAGES]
         with connection.cursor() as cursor:
@@ -133,7 +137,7 @@ def process_chunk(close_out: CloseOut, *, limit: int) -> int:
                     """,
                     [
                         settings.DEFAULT_FROM_EMAIL, single_line(job.org.reply_to),
-                        subject, text, html, True, True, str(locked.pk), now, now,
+                        subject, text, html, True, True, str(locked.pk), db_now, db_now,
                         *ids, language, *(codes if other else []),
                     ],
                 )
@@ -144,7 +148,7 @@ def process_chunk(close_out: CloseOut, *, limit: int) -> int:
                 FROM {app_table} a WHERE a.id IN ({placeholders}) AND a.status = 'active'
                 """,
                 [SYSTEM_LABEL, json.dumps({"close_out": locked.pk, "outcome": locked.outcome}),
-                 now, *ids],
+                 db_now, *ids],
             )
         changed = Application.objects.filter(id__in=ids, status=ApplicationStatus.ACTIVE).update(
             status=ApplicationStatus.DECLINED,

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Max, Q
 
 from heardback import clock
 from heardback.clock.business import add_business_days, deadline_after, zone
@@ -296,6 +297,10 @@ def _restore(close_out: CloseOut, *, actor: Member | None) -> int:
             data={"close_out": close_out.pk},
         )
         message = by_app.get(application.pk)
+        if message is None or message.status == MessageStatus.QUEUED:
+            # Their close-out message never went out (cancelled above, or never written):
+            # the silence clock must run from what they really received, not from the close.
+            _rewind_contact(application)
         if message is not None and message.status in {MessageStatus.SENT, MessageStatus.SENDING}:
             hiring.tell_candidate(
                 application, kind="reopened", key=f"app:{application.pk}:event:{event.pk}",
@@ -303,3 +308,16 @@ def _restore(close_out: CloseOut, *, actor: Member | None) -> int:
             )
         application.save()
     return len(applications)
+
+
+def _rewind_contact(application: Application) -> None:
+    """Last contact = the newest message that is still going out or went out."""
+    going_out = Message.objects.filter(
+        application_id=application.pk,
+        status__in=[MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.SENT],
+    )
+    last = going_out.aggregate(
+        contact=Max("created_at"), automated=Max("created_at", filter=Q(automated=True))
+    )
+    application.last_contacted_at = last["contact"] or application.created_at
+    application.last_automated_at = last["automated"]

@@ -1,0 +1,321 @@
+"""Close-out: every remaining active candidate gets one final, kind message, exactly once.
+
+What arrives is checked at a real SMTP server: the message in the candidate's language, with
+their first name (escaped in the HTML part), once, however often the steps run or race.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import connection
+
+from heardback import clock
+from heardback.hiring.errors import HiringError
+from heardback.hiring.models import Application, ApplicationStatus, Job, JobStatus, Role
+from heardback.messaging import delivery
+from heardback.messaging.models import Message, MessageStatus
+from heardback.promises import closeout, scheduler, services
+from heardback.promises.models import CloseOut
+from tests.factories import make_application, make_job, make_member, make_org
+from tests.smtp import SmtpServer
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
+TRICKY_NAME = '<b>Zoë&"Al"</b> Doe'  # first name: <b>Zoë&"Al"</b>
+
+PEOPLE: list[dict[str, Any]] = [
+    {"name": "Anna Smith", "language": "en", "first": "Anna"},
+    {"name": "Jörg Müller", "language": "de", "first": "Jörg"},
+    {"name": "Lucía García", "language": "es", "first": "Lucía"},
+    {"name": TRICKY_NAME, "language": "en", "first": '<b>Zoë&"Al"</b>'},
+    {"name": "Olga Optout", "language": "de", "first": "Olga", "opted_out": True},
+    {"name": "Pete Pending", "language": "es", "first": "Pete", "pending_decline": True},
+]
+
+
+def _people(job: Job) -> list[tuple[dict[str, Any], Application]]:
+    made = []
+    for n, person in enumerate(PEOPLE):
+        application = make_application(
+            job=job,
+            name=person["name"],
+            email=f"person{n}@example.net",
+            language=person["language"],
+        )
+        if person.get("opted_out"):
+            application.candidate.progress_updates_opt_out = True
+            application.candidate.save()
+        if person.get("pending_decline"):
+            services.schedule_decline(
+                application=application, reason="experience", actor=None, delay_business_days=3
+            )
+        made.append((person, application))
+    return made
+
+
+def _final_messages(application_id: int) -> list[Message]:
+    return list(Message.objects.filter(application_id=application_id, final=True))
+
+
+@pytest.mark.django_db
+def test_close_out_sends_each_candidate_one_final_message_in_their_language(
+    smtp_server: SmtpServer,
+) -> None:
+    with time_machine.travel(START, tick=False) as traveller:
+        org = make_org()
+        admin = make_member(org=org, role=Role.ADMIN)
+        job = make_job(org=org, title="Data Engineer")
+        people = _people(job)
+        other_job = make_job(org=org, title="Designer")
+        bystander = make_application(job=other_job, email="bystander@example.net")
+        delivery.drain()
+        smtp_server.handler.received.clear()
+
+        traveller.move_to(START + timedelta(hours=2))
+        close_out = services.close_job(job=job, actor=admin)
+        assert close_out.total == len(PEOPLE)
+        # Closing returns at once; the candidates hear when the scheduler runs.
+        assert Message.objects.filter(kind="close_out").count() == 0
+        scheduler.run_until_idle()
+        report = delivery.drain()
+        assert report.failed == 0
+
+        for n, (person, application) in enumerate(people):
+            received = smtp_server.to(f"person{n}@example.net")
+            assert len(received) == 1, person["name"]
+            mail = received[0].message
+            assert mail["Content-Language"] == person["language"]
+            assert "Data Engineer" in str(mail["Subject"])
+            text = received[0].text
+            assert f"Hello {person['first']}," in text
+            html = mail.get_body(preferencelist=("html",)).get_content()
+            if person["name"] == TRICKY_NAME:
+                assert "Hello &lt;b&gt;Zoë&amp;&quot;Al&quot;&lt;/b&gt;," in html
+                assert "<b>" not in html
+            else:
+                assert f"Hello {person['first']}," in html
+            application.refresh_from_db()
+            assert application.status == ApplicationStatus.DECLINED
+            assert application.decline_reason == "position_closed"
+            assert application.closed_out_by == close_out.pk
+            assert application.respond_by is None
+            assert application.pending_decline_at is None
+            finals = _final_messages(application.pk)
+            assert [m.kind for m in finals] == ["close_out"]
+            assert finals[0].language == person["language"]
+        assert smtp_server.to("bystander@example.net") == []
+        bystander.refresh_from_db()
+        assert bystander.status == ApplicationStatus.ACTIVE
+        close_out.refresh_from_db()
+        assert close_out.done == len(PEOPLE) and close_out.finished_at is not None
+
+        # Re-running is harmless: no step, chunk or worker sends anything again, and the
+        # held decline of the pending candidate never goes out after the close-out.
+        traveller.move_to(START + timedelta(days=8))
+        scheduler.run_until_idle()
+        assert closeout.process_chunk(close_out, limit=100) == 0
+        assert closeout.run_close_outs(now=clock.now(), limit=100) == 0
+        delivery.drain()
+        for n, (_person, application) in enumerate(people):
+            assert len(smtp_server.to(f"person{n}@example.net")) == 1
+            assert len(_final_messages(application.pk)) == 1
+        assert not Message.objects.filter(kind="decline").exists()
+
+
+@pytest.mark.django_db
+def test_a_custom_close_out_template_and_filled_outcome() -> None:
+    org = make_org()
+    job = make_job(org=org, title="Chef")
+    job.closeout_subject = "About {{ job_title }}"
+    job.closeout_body = "Dear {{ first_name }} ({{ candidate_name }}), {{ job_title }} is gone."
+    job.save()
+    application = make_application(job=job, name="Rosa Diaz")
+    services.close_job(job=job, actor=None, outcome="filled")
+    job.refresh_from_db()
+    assert job.status == JobStatus.FILLED
+    scheduler.run_until_idle()
+    message = Message.objects.get(application_id=application.pk, kind="close_out")
+    assert message.subject == "About Chef"
+    assert message.body_text.startswith("Dear Rosa (Rosa Diaz), Chef is gone.")
+
+
+@pytest.mark.django_db
+def test_closing_a_closed_job_is_refused_clearly() -> None:
+    org = make_org()
+    job = make_job(org=org)
+    make_application(job=job)
+    services.close_job(job=job, actor=None)
+    with pytest.raises(HiringError, match="already closed"):
+        services.close_job(job=job, actor=None)
+    with pytest.raises(HiringError, match="already closed"):
+        services.close_job(job=job, actor=None, outcome="filled")
+    assert CloseOut.objects.filter(job=job).count() == 1
+    with pytest.raises(HiringError, match="closed or filled"):
+        services.close_job(job=make_job(org=org, title="Other"), actor=None, outcome="paused")
+
+
+@pytest.mark.django_db
+def test_close_out_preview_counts_and_renders_for_a_real_candidate() -> None:
+    org = make_org(name="Acme")
+    job = make_job(org=org, title="Welder")
+    assert services.close_out_preview(job=job) == (0, "", "")
+    make_application(job=job, name="Kim Lee")
+    make_application(job=job, name="Sam Roe")
+    count, subject, text = services.close_out_preview(job=job)
+    assert count == 2
+    assert "Welder" in subject
+    assert "Hello Kim," in text and "Acme" in text
+
+
+@pytest.mark.django_db
+def test_reopen_within_the_window_restores_and_tells_only_those_already_told(
+    smtp_server: SmtpServer,
+) -> None:
+    with time_machine.travel(START, tick=False) as traveller:
+        org = make_org()
+        job = make_job(org=org)
+        applications = [make_application(job=job, email=f"r{n}@example.net") for n in range(6)]
+        delivery.drain()
+        smtp_server.handler.received.clear()
+
+        traveller.move_to(START + timedelta(hours=3))
+        close_out = services.close_job(job=job, actor=None)
+        assert closeout.process_chunk(close_out, limit=2) == 2  # the two lowest ids
+        delivery.drain()  # ...whose final messages go out
+        assert closeout.process_chunk(close_out, limit=2) == 2  # two more, still queued
+        told, queued, untouched = applications[:2], applications[2:4], applications[4:]
+        assert len(smtp_server.received) == 2
+
+        traveller.move_to(START + timedelta(hours=5))
+        services.reopen_job(job=job, actor=None)
+        job.refresh_from_db()
+        assert job.status == JobStatus.OPEN and job.closed_at is None
+        for application in applications:
+            application.refresh_from_db()
+            assert application.status == ApplicationStatus.ACTIVE
+            assert application.respond_by is not None and application.respond_by > clock.now()
+            assert application.closed_out_by is None and application.decline_reason == ""
+        for application in queued:
+            message = Message.objects.get(application_id=application.pk, kind="close_out")
+            assert message.status == MessageStatus.CANCELLED
+        for application in untouched:
+            assert not Message.objects.filter(application_id=application.pk, kind="close_out")
+        close_out.refresh_from_db()
+        assert close_out.reopened_at is not None
+
+        scheduler.run_until_idle()  # the abandoned close-out must not resume
+        delivery.drain()
+        for n, application in enumerate(applications):
+            kinds = [r.subject for r in smtp_server.to(f"r{n}@example.net")]
+            if application in told:
+                assert len(kinds) == 2 and "open again" in kinds[1], kinds
+            else:
+                assert kinds == [], kinds
+        assert Message.objects.filter(kind="reopened").count() == 2
+        assert not Message.objects.filter(final=True, status=MessageStatus.QUEUED).exists()
+
+
+@pytest.mark.django_db
+def test_a_cancelled_close_out_does_not_count_as_contact(smtp_server: SmtpServer) -> None:
+    """A final message that never went out must not reset the candidate's silence clock:
+    otherwise a reopen could leave them waiting past the max-silence window."""
+    with time_machine.travel(START, tick=False) as traveller:
+        org = make_org()
+        job = make_job(org=org)
+        application = make_application(job=job)
+        traveller.move_to(START + timedelta(days=4))
+        close_out = services.close_job(job=job, actor=None)
+        closeout.process_chunk(close_out, limit=10)
+        services.reopen_job(job=job, actor=None)
+        application.refresh_from_db()
+        assert application.last_contacted_at == START
+        # Walk on: the watchdog must speak up before the window (7 days from START) closes.
+        from heardback.promises.invariants import find_violations
+
+        for hours in range(0, 24 * 6, 6):
+            now = START + timedelta(days=4, hours=hours)
+            traveller.move_to(now)
+            scheduler.run_until_idle()
+            assert find_violations(now=now) == []
+        sent = Message.objects.filter(
+            application_id=application.pk, status__in=["queued", "sent"]
+        ).order_by("created_at")
+        times = [START] + [m.created_at for m in sent if m.kind != "acknowledgement"]
+        assert all(b - a <= timedelta(days=7) for a, b in itertools.pairwise(times))
+        assert times[1] - START <= timedelta(days=7)
+
+
+@pytest.mark.django_db
+def test_reopen_after_the_window_is_refused_and_changes_nothing() -> None:
+    with time_machine.travel(START, tick=False) as traveller:
+        org = make_org()
+        job = make_job(org=org)
+        application = make_application(job=job)
+        services.close_job(job=job, actor=None)
+        scheduler.run_until_idle()
+        traveller.move_to(START + timedelta(hours=25))  # default undo window: 24 hours
+        with pytest.raises(HiringError, match="undo window has passed"):
+            services.reopen_job(job=job, actor=None)
+        job.refresh_from_db()
+        application.refresh_from_db()
+        assert job.status == JobStatus.CLOSED
+        assert application.status == ApplicationStatus.DECLINED
+        assert not Message.objects.filter(kind="reopened").exists()
+
+
+@pytest.mark.django_db
+def test_reopening_an_open_job_is_refused() -> None:
+    job = make_job(org=make_org())
+    with pytest.raises(HiringError, match="already open"):
+        services.reopen_job(job=job, actor=None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_chunk_runners_never_double_send(smtp_server: SmtpServer) -> None:
+    """Two callers race through one close-out (threads with their own connections; on
+    PostgreSQL they really run at once, on SQLite the IMMEDIATE transactions queue)."""
+    org = make_org()
+    job = make_job(org=org)
+    count = 40
+    for n in range(count):
+        make_application(job=job, email=f"c{n}@example.net", language=["en", "de", "es"][n % 3])
+    Message.objects.all().delete()
+    close_out = services.close_job(job=job, actor=None)
+    barrier = threading.Barrier(2)
+    done: list[int] = []
+    errors: list[BaseException] = []
+
+    def runner() -> None:
+        try:
+            barrier.wait()
+            mine = 0
+            while not CloseOut.objects.filter(pk=close_out.pk, finished_at__isnull=False).exists():
+                mine += closeout.process_chunk(close_out, limit=3)
+            done.append(mine)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    assert sum(done) == count
+    assert Message.objects.filter(kind="close_out").count() == count
+    assert (
+        Message.objects.filter(kind="close_out").values("application_id").distinct().count()
+        == count
+    )
+    close_out.refresh_from_db()
+    assert close_out.done == count
+    delivery.drain()
+    assert len(smtp_server.received) == count
+    assert len({r.rcpt_tos[0] for r in smtp_server.received}) == count
