@@ -71,22 +71,26 @@ def lookup(token: str) -> Application | None:
     well_formed = bool(_SHAPE.fullmatch(token or ""))
     # A malformed token still costs the same query, so its timing matches an unknown one.
     digest = hash_token(token if well_formed else "!" + (token or "")[:200])
+    # Only the few columns needed to decide, so a found-but-unusable row costs the same as
+    # no row at all; the application is loaded only for a usable token.
     row = (
-        StatusToken.objects.select_related(
-            "application__org",
-            "application__job",
-            "application__candidate",
-            "application__stage",
-        )
-        .filter(token_hash=digest)
+        StatusToken.objects.filter(token_hash=digest)
+        .values_list("pk", "application_id", "expires_at", "revoked_at", "org_id")
         .first()
     )
     now = clock.now()
-    if row is None or row.revoked_at is not None or row.expires_at <= now or not well_formed:
+    if row is None or row[3] is not None or row[2] <= now or not well_formed:
         return None
-    application = row.application
-    if application.is_active and row.expires_at - now < LIFETIME_AFTER_END - EXTEND_STEP:
-        StatusToken.objects.filter(pk=row.pk, revoked_at__isnull=True).update(
+    pk, application_id, expires_at, _revoked, org_id = row
+    application = (
+        Application.objects.select_related("org", "job", "candidate", "stage")
+        .filter(pk=application_id, org_id=org_id)
+        .first()
+    )
+    if application is None:
+        return None
+    if application.is_active and expires_at - now < LIFETIME_AFTER_END - EXTEND_STEP:
+        StatusToken.objects.filter(pk=pk, revoked_at__isnull=True).update(
             expires_at=now + LIFETIME_AFTER_END
         )
     return application
