@@ -153,7 +153,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/app/login/"
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -196,10 +196,16 @@ DEVMAIL_MAILDIR = VAR_DIR / "mailbox"
 
 # --- The no-ghost engine -----------------------------------------------------------------
 # Issues a status-page link for an application (hiring reaches the portal through this).
-HEARDBACK_STATUS_LINK_ISSUER = env_str("HEARDBACK_STATUS_LINK_ISSUER", "")
+HEARDBACK_STATUS_LINK_ISSUER = env_str(
+    "HEARDBACK_STATUS_LINK_ISSUER", "heardback.portal.tokens.issue_status_url"
+)
 # The scheduler's steps, in order. Each is `def step(*, now: datetime, limit: int) -> int`
 # returning how many items it handled, and must claim its work by compare-and-set.
-SCHEDULER_STEPS: list[str] = []
+SCHEDULER_STEPS: list[str] = [
+    "heardback.console.bulk.run_bulk_actions",
+    "heardback.portal.survey.send_survey_invitations",
+    "heardback.seeker.digest.send_daily_digests",
+]
 SCHEDULER_INTERVAL_SECONDS = env_int("SCHEDULER_INTERVAL_SECONDS", 15)
 
 # --- Security -----------------------------------------------------------------------------
