@@ -31,14 +31,16 @@ def bar_chart(
     *,
     maximum: float | None = None,
     width: int = 640,
-    height: int = 180,
+    height: int = 200,
     fmt: str = "{:.0f}",
+    floor: float = 1,
 ) -> BarChart:
     """Bars for `values` (None draws nothing: no data that week, not zero)."""
     top, bottom, left = 10, 24, 36
     plot_h = height - top - bottom
     known = [v for v in values if v is not None]
-    peak = maximum if maximum is not None else max(known, default=0) or 1
+    # A floor keeps a week of tiny values from drawing as full-height bars.
+    peak = maximum if maximum is not None else max(max(known, default=0), floor)
     slot = (width - left) / max(1, len(values))
     bars = []
     for i, (value, label) in enumerate(zip(values, labels, strict=True)):

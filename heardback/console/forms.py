@@ -89,7 +89,7 @@ class TeamForm(forms.Form):
 
 
 class DeclineForm(forms.Form):
-    reason = forms.ChoiceField(label="Reason", choices=DeclineReason.choices)
+    reason = forms.ChoiceField(choices=DeclineReason.choices, widget=forms.HiddenInput)
     subject = forms.CharField(label="Subject", max_length=300)
     body = forms.CharField(label="Message", widget=forms.Textarea(attrs={"rows": 12}))
     when = forms.ChoiceField(

@@ -63,3 +63,27 @@ def client_for(member: Member) -> Client:
     client = Client()
     client.force_login(member.user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings: Any) -> None:
+    """The sign-in throttle lives in the cache; each test starts with a clean count.
+    A fast password hasher keeps the many test users cheap (production keeps the default)."""
+    from django.core.cache import cache
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+
+
+@pytest.fixture
+def real_mailers(settings: Any) -> None:
+    """Django's test runner swaps MAILERS for an in-memory backend; put back the project's
+    own (the outbox), so these tests see mail go the way it does in production."""
+    from django.conf import settings as live
+
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "heardback.messaging.transports.django_backend.OutboxTransportBackend"
+        }
+    }
+    assert live.MAILERS["default"]["BACKEND"].endswith("OutboxTransportBackend")
