@@ -41,11 +41,15 @@ def _first_name(names: str) -> str:
     return first.split()[0] if first else ""
 
 
+def _lower_first(text: str) -> str:
+    """ "Ten years of Python" reads as "ten years of Python" mid-sentence; "AWS" stays."""
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text
+
+
 def _remark_clause(remark: str) -> str:
-    remark = remark.strip().rstrip(".!")
-    if not remark:
-        return ""
-    return remark[0].lower() + remark[1:] if not remark[:2].isupper() else remark
+    return _lower_first(remark.strip().rstrip(".!"))
 
 
 def contact_lines(profile: SeekerProfile) -> list[str]:
@@ -65,7 +69,7 @@ def draft_thank_you(
     *, profile: SeekerProfile, application: JobApplication, interview: Interview
 ) -> str:
     greeting = _first_name(interview.interviewers) or _first_name(application.contact_name)
-    quals = profile.qualification_list
+    quals = [_lower_first(q) for q in profile.qualification_list]
     qual_text = (
         ", ".join(quals[:-1]) + (" and " if len(quals) > 1 else "") + quals[-1] if quals else ""
     )

@@ -21,7 +21,12 @@ from heardback.seeker.models import JobApplication
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "seeker-today.png"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def shot(page: Any, name: str) -> None:
+    if os.environ.get("HEARDBACK_SCREENSHOTS"):
+        page.screenshot(path=str(SCREENSHOTS / f"seeker-{name}.png"), full_page=True)
 
 
 def test_log_thank_follow_up_twice_and_be_refused_a_third(page: Any, live_server: Any) -> None:
@@ -76,6 +81,7 @@ def test_log_thank_follow_up_twice_and_be_refused_a_third(page: Any, live_server
         assert page.locator(".checks .missing").all_inner_texts() == [
             "○ Looking forward to hearing from them: missing"
         ]
+        shot(page, "thank-you")
         page.get_by_role("button", name="I sent it").click()
         assert "Thank-you sent" in page.inner_text(".flash")
 
@@ -102,6 +108,7 @@ def test_log_thank_follow_up_twice_and_be_refused_a_third(page: Any, live_server
         refusal = page.inner_text("main")
         assert "Don't harass them" in refusal and "may hurt if they're still deciding" in refusal
         assert "escalat" not in refusal.lower()
+        shot(page, "refusal")
 
         virtual.advance(timedelta(days=7))
         _more_applications(virtual.current.date())
@@ -111,8 +118,10 @@ def test_log_thank_follow_up_twice_and_be_refused_a_third(page: Any, live_server
                         "Applications to close"):  # fmt: skip
             assert heading in today
         assert "Time to move on from Acme?" in today
-        if os.environ.get("HEARDBACK_SCREENSHOTS"):
-            page.screenshot(path=str(SCREENSHOT), full_page=True)
+        shot(page, "today")
+        page.get_by_role("link", name="Time to move on from Acme?").click()
+        shot(page, "application")
+        page.goto(f"{base}/seeker/")
 
         page.get_by_role("button", name="Mark ghosted and move on").first.click()
         assert "Marked ghosted" in page.inner_text(".flash")
