@@ -147,3 +147,46 @@ def test_the_tracker_shows_the_stage_and_times_follow_ups_by_it(
     status_server.serve("/s/tok123.json", b"broken", code=200)
     app = services.refresh_employer_status(owner=user, application_id=app.pk)
     assert app.employer_stage == "interview" and "status we can read" in app.employer_error
+
+
+@pytest.mark.django_db
+def test_the_refresh_step_claims_each_stale_application_once(status_server: StatusServer) -> None:
+    from heardback.seeker.refresh import refresh_employer_statuses
+
+    status_server.serve("/s/a.json", STATUS)
+    status_server.serve("/s/b.json", {**STATUS, "stage": "offer", "stage_label": "Offer"})
+    user = make_seeker()
+    for token in ("a", "b"):
+        services.create_application(owner=user, company=token, role="R",
+                                    applied_on=date(2026, 11, 2),
+                                    link=f"{status_server.base}/s/{token}/")  # fmt: skip
+    services.create_application(
+        owner=user,
+        company="plain",
+        role="R",
+        applied_on=date(2026, 11, 2),
+        link="https://acme.test/jobs/1",
+    )
+    now = datetime(2026, 11, 26, 9, tzinfo=UTC)
+    assert refresh_employer_statuses(now=now, limit=1) == 1
+    assert refresh_employer_statuses(now=now, limit=10) == 1
+    assert refresh_employer_statuses(now=now, limit=10) == 0  # fresh for six hours
+    assert sorted(status_server.hits) == ["/s/a.json", "/s/b.json"]
+    stages = dict(selectors.applications(owner=user).values_list("company", "employer_stage"))
+    assert stages == {"a": "in_review", "b": "offer", "plain": ""}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reads_a_real_heardback_status_page(live_server: Any) -> None:
+    """The contract with the candidate status page, end to end over HTTP."""
+    from heardback.portal.tokens import issue_token
+    from tests.factories import make_application, make_job, make_org
+
+    org = make_org(name="Initech")
+    application = make_application(job=make_job(org=org, title="Platform Engineer"))
+    link = f"{live_server.url}/s/{issue_token(application)}/"
+    found = status_feed.fetch(link)
+    application.refresh_from_db()
+    assert (found.employer, found.job, found.status) == ("Initech", "Platform Engineer", "active")
+    assert found.stage in status_feed.STAGES
+    assert found.respond_by == application.respond_by
