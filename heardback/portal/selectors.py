@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 
-from heardback.clock.business import deadline_after
+from heardback.clock.business import deadline_after, zone
 from heardback.hiring.messages import format_respond_by
 from heardback.hiring.models import (
     Application,
@@ -117,6 +118,19 @@ class StatusView:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+# How each language writes a full date ("Monday, 7 December 2026").
+LONG_DATE = {"en": "l, j F Y", "de": "l, j. F Y", "es": r"l, j \d\e F \d\e Y"}
+
+
+def long_date(moment: datetime | None, *, time_zone: str, language: str) -> str:
+    if moment is None:
+        return ""
+    with translation.override(language):
+        return formats.date_format(
+            moment.astimezone(zone(time_zone)), LONG_DATE.get(language, LONG_DATE["en"])
+        )
+
+
 def reached_stages(*, application: Application) -> set[str]:
     """The coarse stages this application has been in (from its own stage history)."""
     names = set(
@@ -150,7 +164,12 @@ def status_view(*, application: Application) -> StatusView:
         else:
             state = "skipped" if not active else "done"
         steps.append(Step(code=code, label=str(STAGE_LABELS[code]), state=state))
-    short, long = format_respond_by(
+    short, _hiring_long = format_respond_by(
+        application.respond_by if active else None,
+        time_zone=candidate.time_zone,
+        language=candidate.language,
+    )
+    long = long_date(
         application.respond_by if active else None,
         time_zone=candidate.time_zone,
         language=candidate.language,

@@ -229,7 +229,8 @@ def status_page(request: HttpRequest, token: str) -> HttpResponse:
         return _not_found(request)
     language = application.candidate.language
     if request.method != "POST":
-        context = _status_context(application, token)
+        with translation.override(language):
+            context = _status_context(application, token)
         context["done"] = request.GET.get("done", "")
         return _private(_render(request, "portal/status.html", context, language=language))
     action = request.POST.get("action", "")
@@ -364,7 +365,10 @@ def status_ics(request: HttpRequest, token: str) -> HttpResponse:
             event = Event()
             event.add("uid", f"heardback-{application.org_id}-{application.pk}-respond-by")
             event.add("dtstamp", clock.now())
-            event.add("summary", _("You'll hear from %(org)s by today") % {"org": view.org_name})
+            event.add(
+                "summary",
+                _("News from %(org)s about your application is due") % {"org": view.org_name},
+            )
             event.add(
                 "description",
                 _(
