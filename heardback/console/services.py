@@ -256,7 +256,8 @@ def start_bulk(
     if kind == BulkKind.DECLINE:
         if reason not in DeclineReason.values:
             raise HiringError({"reason": ["Choose a reason."]})
-        check_template(subject=subject, body=body)
+        if body:  # empty: the reason's own template, in each candidate's language
+            check_template(subject=subject, body=body)
     # Only this job's active applications, whatever ids were posted.
     ids = (
         list(

@@ -53,9 +53,17 @@ def world(db: Any) -> World:
     other_job = factories.make_job(org=other_org, title="Zookeeper")
     other_application = factories.make_application(job=other_job, name="Zed Zebra")
     return World(
-        org=org, admin=admin, recruiter=recruiter, manager=manager, outsider_manager=outsider,
-        job=job, applications=applications, other_org=other_org, other_admin=other_admin,
-        other_job=other_job, other_application=other_application,
+        org=org,
+        admin=admin,
+        recruiter=recruiter,
+        manager=manager,
+        outsider_manager=outsider,
+        job=job,
+        applications=applications,
+        other_org=other_org,
+        other_admin=other_admin,
+        other_job=other_job,
+        other_application=other_application,
     )
 
 

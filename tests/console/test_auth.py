@@ -92,7 +92,8 @@ def test_password_reset_mail_goes_through_the_outbox_and_works(
     assert "Choose a new password" in page.content.decode()
     form_url = page.redirect_chain[-1][0]  # Django moves the token out of the URL first
     done = client.post(
-        form_url, {"new_password1": "a brand new secret 42", "new_password2": "a brand new secret 42"}
+        form_url,
+        {"new_password1": "a brand new secret 42", "new_password2": "a brand new secret 42"},
     )
     assert done.status_code == 302
     assert sign_in(Client(), "rec@acme.example", "a brand new secret 42") == 302

@@ -14,17 +14,42 @@ from heardback.console.models import BulkAction
 from tests.console.conftest import World, client_for
 
 PUBLIC = {
-    "login", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
-    "password_reset_complete", "accept_invite",
+    "login",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "accept_invite",
 }
 ADMIN_ONLY = {"members", "member_role", "policy"}
 STAFF_ONLY = {
-    "job_new", "job_edit", "job_team", "job_hold", "job_close", "job_reopen", "bulk_new",
-    "bulk", "bulk_stop", "templates", "template_preview", "decline_template", "stage_template",
+    "job_new",
+    "job_edit",
+    "job_team",
+    "job_hold",
+    "job_close",
+    "job_reopen",
+    "bulk_new",
+    "bulk",
+    "bulk_stop",
+    "templates",
+    "template_preview",
+    "decline_template",
+    "stage_template",
 }
 EVERY_ROLE = {
-    "dashboard", "switch_org", "jobs", "board", "application", "move", "decline",
-    "cancel_decline", "hire", "extend", "note",
+    "dashboard",
+    "switch_org",
+    "jobs",
+    "board",
+    "application",
+    "move",
+    "decline",
+    "cancel_decline",
+    "hire",
+    "extend",
+    "note",
 }
 # Ids that point at one object; a hiring manager who is not on the job must not find them.
 OBJECT_KWARGS = {"job_id", "application_id", "stage_id", "member_id", "bulk_id"}
@@ -62,7 +87,9 @@ def request(client: Client, url: str, data: dict[str, Any] | None = None) -> int
 
 def make_bulk(world: World) -> BulkAction:
     return services.start_bulk(
-        actor=world.recruiter, job=world.job, kind="advance",
+        actor=world.recruiter,
+        job=world.job,
+        kind="advance",
         application_ids=[a.pk for a in world.applications],
     )
 
@@ -125,9 +152,15 @@ def test_member_of_another_org_finds_none_of_org_a(world: World) -> None:
     client = client_for(world.other_admin)
     secrets_of_a = ["Data Engineer", "Ada Lovelace", "rec@acme.example", "Acme Analytics"]
     post_data = {
-        "application": world.applications[0].pk, "job": world.job.pk, "stage": 1,
-        "ids": [a.pk for a in world.applications], "member": world.recruiter.pk,
-        "owner": world.manager.pk, "org": world.org.pk, "subject": "x", "body": "y",
+        "application": world.applications[0].pk,
+        "job": world.job.pk,
+        "stage": 1,
+        "ids": [a.pk for a in world.applications],
+        "member": world.recruiter.pk,
+        "owner": world.manager.pk,
+        "org": world.org.pk,
+        "subject": "x",
+        "body": "y",
     }
     checked = 0
     for pattern in console_patterns():
