@@ -15,7 +15,6 @@ from heardback.console.models import BulkAction
 from heardback.hiring import services as hiring
 from heardback.hiring.models import Application, ApplicationStatus, Candidate
 from heardback.messaging import delivery
-from tests import factories
 from tests.console.conftest import World, client_for
 
 
@@ -90,7 +89,7 @@ def test_edited_bulk_template_is_what_everyone_gets(world: World, smtp_server: A
 
 
 def test_all_matching_a_filter(world: World) -> None:
-    ada, grace, alan = world.applications
+    ada, grace, _alan = world.applications
     Candidate.objects.filter(pk=grace.candidate_id).update(unreachable_since=clock.now())
     client = client_for(world.recruiter)
     client.post(

@@ -177,7 +177,7 @@ def test_board_columns_counts_and_marks(world: World) -> None:
 
 
 def test_board_filters(world: World) -> None:
-    ada, grace, alan = world.applications
+    _ada, grace, alan = world.applications
     grace.candidate.unreachable_since = clock.now()
     grace.candidate.save()
     Application.objects.filter(pk=alan.pk).update(respond_by=clock.now() - timedelta(hours=1))
