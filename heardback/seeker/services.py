@@ -282,24 +282,9 @@ def log_interview(
     Raises PromiseNotUnderstood (nothing saved) when a phrase can't be read.
     """
     profile = SeekerProfile.objects.get(user=owner)
-    explained, assumed = "", False
-    if promised_on is not None:
-        if promised_on < held_on:
-            raise SeekerError("The promised date is before the interview; please check it.")
-        explained = f"the date you entered: {promised_on:%a} {promised_on.day} {promised_on:%b}"
-    elif promise_phrase.strip():
-        parsed = parse_promise(
-            promise_phrase, interview_on=held_on, country=profile.country,
-            subdivision=profile.subdivision,
-        )  # fmt: skip
-        promised_on, explained = parsed.on, parsed.explained
-    else:
-        promised_on = date.fromordinal(held_on.toordinal() + ASSUMED_WAIT_DAYS)
-        assumed = True
-        explained = (
-            "No date was given, so we're assuming a week: "
-            f"{promised_on:%a} {promised_on.day} {promised_on:%b}."
-        )
+    promised_on, explained, assumed = _read_promise(
+        profile=profile, held_on=held_on, promise_phrase=promise_phrase, promised_on=promised_on
+    )
     with transaction.atomic():
         app = _app(owner, application_id, lock=True)
         interview = Interview(
@@ -319,6 +304,70 @@ def log_interview(
             app.status = Status.INTERVIEWING
         app.updated_at = clock.now()
         app.save()
+    return interview
+
+
+def _read_promise(
+    *, profile: SeekerProfile, held_on: date, promise_phrase: str, promised_on: date | None
+) -> tuple[date, str, bool]:
+    """(date, how it was read, assumed?) An exact date wins; nothing at all means a week."""
+    if promised_on is not None:
+        if promised_on < held_on:
+            raise SeekerError("The promised date is before the interview; please check it.")
+        return (
+            promised_on,
+            f"the date you entered: {promised_on:%a} {promised_on.day} {promised_on:%b}",
+            False,
+        )
+    if promise_phrase.strip():
+        parsed = parse_promise(
+            promise_phrase, interview_on=held_on, country=profile.country,
+            subdivision=profile.subdivision,
+        )  # fmt: skip
+        return parsed.on, parsed.explained, False
+    assumed_on = date.fromordinal(held_on.toordinal() + ASSUMED_WAIT_DAYS)
+    return (
+        assumed_on,
+        (
+            "No date was given, so we're assuming a week: "
+            f"{assumed_on:%a} {assumed_on.day} {assumed_on:%b}."
+        ),
+        True,
+    )
+
+
+def update_interview(
+    *,
+    owner: Any,
+    interview_id: int,
+    held_on: date,
+    kind: str,
+    interviewers: str = "",
+    notes: str = "",
+    next_steps: str = "",
+    promise_phrase: str = "",
+    promised_on: date | None = None,
+    promised_by: str = "",
+    interesting_remark: str = "",
+) -> Interview:
+    """Correct a logged interview (a misread promise, a typo). The thank-you text is kept."""
+    profile = SeekerProfile.objects.get(user=owner)
+    promised, explained, assumed = _read_promise(
+        profile=profile, held_on=held_on, promise_phrase=promise_phrase, promised_on=promised_on
+    )
+    with transaction.atomic():
+        interview = _interview(owner, interview_id)
+        interview.held_on, interview.kind = held_on, kind
+        interview.interviewers, interview.notes = interviewers.strip(), notes
+        interview.next_steps, interview.promise_phrase = next_steps, promise_phrase.strip()
+        interview.promised_on, interview.promise_explained = promised, explained
+        interview.promise_assumed, interview.promised_by = assumed, promised_by.strip()
+        interview.interesting_remark = interesting_remark.strip()
+        interview.full_clean(exclude=["application"])
+        interview.save()
+        app = interview.application
+        app.last_news_on = max(app.last_news_on, held_on)
+        app.save(update_fields=["last_news_on"])
     return interview
 
 

@@ -48,6 +48,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.follow_up_new,
         name="follow_up_new",
     ),
+    path("interviews/<int:interview_id>/edit/", views.interview_edit, name="interview_edit"),
     path("interviews/<int:interview_id>/thank-you/", views.thank_you, name="thank_you"),
     path(
         "interviews/<int:interview_id>/thank-you/sent/",

@@ -12,8 +12,11 @@ from django.contrib.auth import authenticate, login, logout
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from heardback.clock.business import zone
 
 from . import ics, selectors, services, status_feed, thankyou
 from .forms import (
@@ -42,7 +45,9 @@ def seeker_required(view: View) -> View:
         if profile is None:
             return redirect(f"{reverse('seeker:login')}?next={quote(request.get_full_path())}")
         request.seeker = profile  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
+        # Dates and times on these pages are the seeker's own.
+        with timezone.override(zone(profile.time_zone)):
+            return view(request, *args, **kwargs)
 
     return wrapper
 
@@ -261,6 +266,31 @@ def interview_new(request: HttpRequest, application_id: int) -> HttpResponse:
                 )
             return redirect("seeker:thank_you", interview_id=interview.pk)
     return render(request, "seeker/interview_form.html", {"form": form, "app": app})
+
+
+@seeker_required
+def interview_edit(request: HttpRequest, interview_id: int) -> HttpResponse:
+    interview = selectors.interview(owner=request.user, interview_id=interview_id)
+    initial = {name: getattr(interview, name) for name in InterviewForm.base_fields}
+    if interview.promise_phrase or interview.promise_assumed:
+        initial["promised_on"] = None  # the phrase is the source; re-read it on save
+    form = InterviewForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            interview = services.update_interview(
+                owner=request.user, interview_id=interview.pk, **form.cleaned_data
+            )
+        except PromiseNotUnderstood as error:
+            form.add_error("promise_phrase", str(error))
+        except services.SeekerError as error:
+            form.add_error("promised_on", str(error))
+        else:
+            messages.success(request, f"Saved. Promised date: {interview.promise_explained}")
+            return redirect("seeker:application", application_id=interview.application_id)
+    return render(
+        request, "seeker/interview_form.html",
+        {"form": form, "app": interview.application, "interview": interview},
+    )  # fmt: skip
 
 
 def _note_context(request: HttpRequest, interview: Any, text: str) -> dict[str, Any]:

@@ -112,3 +112,22 @@ def test_saving_an_edit_and_marking_sent(logged: tuple[Any, Interview], client: 
     client.post(f"/seeker/interviews/{interview.pk}/thank-you/sent/")
     interview.refresh_from_db()
     assert interview.thank_you_sent_at is not None
+
+
+def test_a_misread_promise_can_be_corrected(logged: tuple[Any, Interview], client: Any) -> None:
+    user, interview = logged
+    client.force_login(user)
+    url = f"/seeker/interviews/{interview.pk}/edit/"
+    form = client.get(url).content.decode()
+    assert 'value="within two weeks"' in form
+    fields = {"held_on": "2026-11-25", "kind": "video", "interviewers": "Sam Lee",
+              "interesting_remark": REMARK}  # fmt: skip
+    page = client.post(url, {**fields, "promise_phrase": "whenever"}).content.decode()
+    assert "couldn&#x27;t read" in page
+    interview.refresh_from_db()
+    assert interview.promised_on == date(2026, 12, 9)  # unchanged by the bad attempt
+    response = client.post(url, {**fields, "promise_phrase": "by Friday"})
+    assert response.status_code == 302
+    interview.refresh_from_db()
+    assert interview.promised_on == date(2026, 11, 27)
+    assert interview.thank_you_text.startswith("Dear Sam,")  # the note is kept
