@@ -68,7 +68,7 @@ def send_daily_digests(*, now: datetime, limit: int) -> int:
 def render_digest(*, profile: SeekerProfile, summary: selectors.Today) -> Rendered:
     n = summary.count
     subject = f"Needs you today: {n} thing{'s' if n != 1 else ''} for your job search"
-    lines = [f"Good morning, {profile.full_name.split()[0] if profile.full_name else 'there'}.",
+    lines = [f"Hi {profile.full_name.split()[0] if profile.full_name else 'there'},",
              ""]  # fmt: skip
     sections = [
         ("Thank-you notes owed", summary.thank_yous),
@@ -81,9 +81,11 @@ def render_digest(*, profile: SeekerProfile, summary: selectors.Today) -> Render
             continue
         lines.append(heading + ":")
         for item in items:
-            lines.append(f"- {item.title} ({item.role}). {item.detail}")
+            lines.append(f"- {item.title}, for the {item.role} role\n  {item.detail}")
         lines.append("")
     lines += [
+        "Short and kind beats long and perfect. You've got this.",
+        "",
         f"Open your list: {settings.SITE_URL}/seeker/",
         "",
         "We never send anything to employers for you; every draft waits for you.",
