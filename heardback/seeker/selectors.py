@@ -177,6 +177,7 @@ class Stats:
     applications: int
     responses: int
     interviewed: int
+    finished_after_interview: int
     ghosted_after_interview: int
     median_days_to_first_response: float | None
     by_source: list[SourceStats]
@@ -188,10 +189,11 @@ class Stats:
 
     @property
     def ghost_rate(self) -> int | None:
-        """Share of interviewed applications that ended in silence (the survey's question)."""
-        if not self.interviewed:
+        """Of the interview processes that have ended (an answer, or silence), the share that
+        ended in silence: the surveys' question. Open ones and withdrawals don't count."""
+        if not self.finished_after_interview:
             return None
-        return round(100 * self.ghosted_after_interview / self.interviewed)
+        return round(100 * self.ghosted_after_interview / self.finished_after_interview)
 
 
 def stats(*, owner: Any) -> Stats:
@@ -199,6 +201,8 @@ def stats(*, owner: Any) -> Stats:
     responded = [a for a in apps if a.first_response_on is not None]
     interviewed = [a for a in apps if a.interviews.all()]
     ghosted = [a for a in interviewed if a.status == Status.GHOSTED]
+    ended = {Status.OFFER, Status.REJECTED, Status.ACCEPTED, Status.GHOSTED}
+    finished = [a for a in interviewed if a.status in ended]
     waits = [(a.first_response_on - a.applied_on).days for a in responded]  # type: ignore[operator]
     per_source: dict[str, SourceStats] = {}
     for app in apps:
@@ -211,6 +215,7 @@ def stats(*, owner: Any) -> Stats:
         applications=len(apps),
         responses=len(responded),
         interviewed=len(interviewed),
+        finished_after_interview=len(finished),
         ghosted_after_interview=len(ghosted),
         median_days_to_first_response=statistics.median(waits) if waits else None,
         by_source=sorted(per_source.values(), key=lambda s: (-s.applications, s.source)),

@@ -127,6 +127,14 @@ def test_log_thank_follow_up_twice_and_be_refused_a_third(page: Any, live_server
         assert "Marked ghosted" in page.inner_text(".flash")
         assert JobApplication.objects.get(company="Acme").status == "ghosted"
 
+        # The board and the numbers reflect it.
+        page.get_by_role("link", name="Board").click()
+        assert "Acme" in page.inner_text("section[aria-label='Ghosted']")
+        shot(page, "board")
+        page.get_by_role("link", name="Stats").click()
+        assert "43\u201361%" in page.inner_text("main")
+        shot(page, "stats")
+
 
 def _more_applications(today: date) -> None:
     """A few more applications in other states, so "Needs you today" shows every section."""

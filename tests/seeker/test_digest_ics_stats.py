@@ -113,16 +113,23 @@ def test_stats() -> None:
         owner=user, company="B", role="R", applied_on=date(2026, 10, 1), source="Referral"
     )
     services.log_interview(owner=user, application_id=b.pk, held_on=date(2026, 10, 5))
+    services.set_status(owner=user, application_id=b.pk, status=Status.REJECTED)
+    e = services.create_application(
+        owner=user, company="E", role="R", applied_on=date(2026, 11, 1), source="Referral"
+    )
+    services.log_interview(owner=user, application_id=e.pk, held_on=date(2026, 11, 5))
     services.create_application(
         owner=user, company="C", role="R", applied_on=date(2026, 10, 1), source="LinkedIn"
     )
     services.create_application(owner=user, company="D", role="R", applied_on=date(2026, 10, 1),
                                 source="LinkedIn")  # fmt: skip
     result = selectors.stats(owner=user)
-    assert result.applications == 4 and result.responses == 2
-    assert result.response_rate == 50
-    assert result.interviewed == 2 and result.ghost_rate == 50
-    assert result.median_days_to_first_response == 7  # 10 and 4 days
+    assert result.applications == 5 and result.responses == 3
+    assert result.response_rate == 60
+    # E is still open: only A (ghosted) and B (rejected) have ended.
+    assert result.interviewed == 3 and result.finished_after_interview == 2
+    assert result.ghost_rate == 50
+    assert result.median_days_to_first_response == 4  # 10, 4 and 4 days
     linkedin = next(s for s in result.by_source if s.source == "LinkedIn")
     assert (linkedin.applications, linkedin.responses, linkedin.ghosted) == (3, 1, 1)
     assert result.published_ghost_rate == (43, 61)
