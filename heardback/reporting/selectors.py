@@ -33,6 +33,8 @@ FINISHED = (ApplicationStatus.DECLINED, ApplicationStatus.HIRED, ApplicationStat
 DECIDED = (ApplicationStatus.DECLINED, ApplicationStatus.HIRED)
 PROMISE_STARTS = ("applied", "stage_changed")
 SAME_MOMENT = timedelta(seconds=60)
+# Events the candidate does not hear about: they keep no promise.
+NOT_NEWS = ("note", "unreachable", "decline_scheduled", "decline_cancelled", "job_edited")
 
 
 @dataclass
@@ -185,7 +187,7 @@ def _promises(*, org: Org, applications: QuerySet[Application], now: datetime) -
     by_pk = {row["pk"]: row for row in rows}
     for app_id, kind, data, at in (
         Event.objects.filter(org=org, application_id__in=ids)
-        .exclude(kind="note")
+        .exclude(kind__in=NOT_NEWS)
         .values_list("application_id", "kind", "data", "created_at")
     ):
         if kind in PROMISE_STARTS:
@@ -205,10 +207,11 @@ def _promises(*, org: Org, applications: QuerySet[Application], now: datetime) -
     due = met = 0
     for app_id, promises in starts.items():
         row = by_pk[app_id]
-        later = sorted(news[app_id])
-        if row["decided_at"] is not None:
-            later.append(row["decided_at"])
+        later = news[app_id] + ([row["decided_at"]] if row["decided_at"] else [])
+        later = sorted(t for t in later if t <= now)  # as things stood at `now`
         for start, days in promises:
+            if start > now:
+                continue
             deadline = deadline_after(
                 start,
                 days,
@@ -216,7 +219,7 @@ def _promises(*, org: Org, applications: QuerySet[Application], now: datetime) -
                 country=org.country,
                 subdivision=org.subdivision,
             )
-            answered = next((t for t in sorted(later) if t > start + SAME_MOMENT), None)
+            answered = next((t for t in later if t > start + SAME_MOMENT), None)
             if answered is None and deadline > now:
                 continue  # still open
             due += 1
