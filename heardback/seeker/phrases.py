@@ -61,6 +61,16 @@ def _next_business_day(day: date, country: str, subdivision: str) -> date:
     return add_business_days(day, 0, country=country, subdivision=subdivision)
 
 
+def _business_days_after(day: date, n: int, country: str, subdivision: str) -> date:
+    """The n-th business day after `day`; the interview day itself never counts, even when
+    it was a weekend or a holiday."""
+    while n > 0:
+        day += timedelta(days=1)
+        if is_business_day(day, country=country, subdivision=subdivision):
+            n -= 1
+    return day
+
+
 def _last_business_day_on_or_before(day: date, floor: date, country: str, sub: str) -> date:
     while day > floor and not is_business_day(day, country=country, subdivision=sub):
         day -= timedelta(days=1)
@@ -136,7 +146,7 @@ def _parse_own(core: str, ref: date, country: str, sub: str) -> ParsedPromise | 
         n = _count(match["n"])
         unit, kind = match["unit"], (match["kind"] or "").strip()
         if unit == "day" and kind in {"business", "working"}:
-            day = add_business_days(ref, n, country=country, subdivision=sub)
+            day = _business_days_after(ref, n, country, sub)
             words = f"{n} business day{'s' if n != 1 else ''}"
         elif unit == "day":
             day = business(ref + timedelta(days=n))

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from heardback.clock.business import business_days_between, is_business_day
 from heardback.seeker.phrases import PromiseNotUnderstood, parse_promise
 
 WED = date(2026, 11, 25)  # a Wednesday
@@ -36,6 +39,8 @@ TABLE = [
     # Holidays in the seeker's country count: Christmas in Germany.
     ("within 3 business days", date(2026, 12, 23), "DE", date(2026, 12, 29)),
     ("within 3 business days", date(2026, 12, 23), "", date(2026, 12, 28)),
+    # An interview on a holiday: the next business day is the first one, not the second.
+    ("within 1 business day", date(2024, 1, 1), "DE", date(2024, 1, 2)),
     ("within two weeks", date(2026, 12, 11), "DE", date(2026, 12, 28)),  # 25th is a holiday
     ("within two weeks", date(2026, 12, 11), "", date(2026, 12, 25)),
     # Early January 2027: the 10th is a Sunday, so Monday the 11th.
@@ -65,3 +70,20 @@ def test_unreadable_phrases_are_reported_not_guessed(phrase: str) -> None:
 def test_a_date_in_the_past_is_not_a_promise() -> None:
     with pytest.raises(PromiseNotUnderstood):
         parse_promise("by 1 March 2026", interview_on=WED, country="DE")
+
+
+@given(
+    interview_on=st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31)),
+    n=st.integers(min_value=1, max_value=30),
+    unit=st.sampled_from(["days", "business days", "weeks"]),
+    country=st.sampled_from(["", "DE", "GB", "US"]),
+)
+@settings(max_examples=200, deadline=None)
+def test_counted_promises_land_on_a_business_day_after_the_interview(
+    interview_on: date, n: int, unit: str, country: str
+) -> None:
+    parsed = parse_promise(f"within {n} {unit}", interview_on=interview_on, country=country)
+    assert parsed.on > interview_on
+    assert is_business_day(parsed.on, country=country)
+    if unit == "business days":
+        assert business_days_between(interview_on, parsed.on, country=country) == n
