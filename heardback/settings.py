@@ -166,6 +166,7 @@ USE_TZ = True
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "heardback" / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
 
 # --- Email --------------------------------------------------------------------------------
@@ -205,6 +206,7 @@ SCHEDULER_STEPS: list[str] = [
     "heardback.console.bulk.run_bulk_actions",
     "heardback.portal.survey.send_survey_invitations",
     "heardback.seeker.digest.send_daily_digests",
+    "heardback.seeker.refresh.refresh_employer_statuses",
 ]
 SCHEDULER_INTERVAL_SECONDS = env_int("SCHEDULER_INTERVAL_SECONDS", 15)
 
