@@ -181,3 +181,16 @@ def test_acting_on_a_decided_application_says_so(world: World) -> None:
     )
     response = client_for(world.manager).post(url("hire", ada), follow=True)
     assert "already declined" in response.content.decode()
+
+
+def test_the_live_preview_never_sends(world: World) -> None:
+    ada = world.applications[0]
+    response = client_for(world.manager).post(
+        url("decline", ada),
+        {"step": "send", "reason": "other", "subject": "S", "body": "B", "when": "now"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    ada.refresh_from_db()
+    assert ada.status == ApplicationStatus.ACTIVE
+    assert not Message.objects.filter(application_id=ada.pk, final=True).exists()

@@ -72,7 +72,8 @@ def decline(request: HttpRequest, application_id: int) -> HttpResponse:
         "when": "delay" if delay_default else "now",
         "delay": delay_default or 2,
     }
-    sending = request.method == "POST" and request.POST.get("step") == "send"
+    # The live preview (htmx) posts the same form as it is typed: it must never send.
+    sending = request.method == "POST" and request.POST.get("step") == "send" and not request.htmx
     form = DeclineForm(
         request.POST if request.method == "POST" and request.POST.get("step") != "reason" else None,
         initial=initial,
