@@ -133,6 +133,15 @@ class RateLimiter:
         self._next = max(now, self._next) + self.interval
 
 
+def _prepare(message: Message | None) -> bytes | Exception | None:
+    if message is None:
+        return None
+    try:
+        return build_mime(message)
+    except Exception as error:  # reported with the message it belongs to
+        return error
+
+
 def deliver_batch(
     messages: list[Message],
     *,
@@ -140,20 +149,39 @@ def deliver_batch(
     transport: Transport,
     limiter: RateLimiter | None = None,
 ) -> BatchReport:
+    """Send a claimed batch in order over one connection, then mark what was sent.
+
+    Each message's bytes are built while the server is still busy with the previous one
+    (`while_waiting`), so building costs the worker almost no wall-clock time.
+    """
     report = BatchReport()
     sent_ids: list[int] = []
     sender = envelope_sender()
+    prepared = _prepare(messages[0] if messages else None)
     for index, message in enumerate(messages):
+        upcoming = messages[index + 1] if index + 1 < len(messages) else None
+        data, prepared = prepared, None
         if limiter is not None:
             limiter.wait()
+        if not isinstance(data, bytes):  # a row no builder can turn into an email: never retry
+            log.error("message %s can't be built: %r", message.pk, data)
+            detail = f"could not build the email: {type(data).__name__}: {data}"
+            _record_failure(message, Outcome.PERMANENT, None, detail, worker_id, report)
+            prepared = _prepare(upcoming)
+            continue
+        ahead: list[bytes | Exception | None] = []
         result = transport.send(
             OutgoingEmail(
                 envelope_from=sender,
                 recipient=message.to_email,
-                data=build_mime(message),
+                data=data,
                 message_id=message_id_for(message.pk),
-            )
+            ),
+            while_waiting=(lambda nxt=upcoming, out=ahead: out.append(_prepare(nxt)))
+            if upcoming is not None
+            else None,
         )
+        prepared = ahead[0] if ahead else _prepare(upcoming)
         if result.outcome is Outcome.SENT:
             sent_ids.append(message.pk)
             report.sent += 1

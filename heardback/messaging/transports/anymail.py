@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from email import message_from_bytes
 from email.message import Message as MimeMessage
 
@@ -24,7 +25,16 @@ class AnymailTransport:
             self._backend = backend_class(fail_silently=False)
             self._backend.open()
 
-    def send(self, email: OutgoingEmail) -> SendResult:
+    def send(
+        self, email: OutgoingEmail, *, while_waiting: Callable[[], None] | None = None
+    ) -> SendResult:
+        try:
+            return self._send(email)
+        finally:
+            if while_waiting is not None:
+                while_waiting()
+
+    def _send(self, email: OutgoingEmail) -> SendResult:
         from anymail.exceptions import AnymailAPIError, AnymailError
 
         self.open()

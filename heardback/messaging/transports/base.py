@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
@@ -32,6 +33,12 @@ class OutgoingEmail:
 class Transport(Protocol):
     def open(self) -> None: ...
 
-    def send(self, email: OutgoingEmail) -> SendResult: ...
+    def send(
+        self, email: OutgoingEmail, *, while_waiting: Callable[[], None] | None = None
+    ) -> SendResult:
+        """Send one email. `while_waiting`, if given, is called once while the server is
+        busy with the message (or after it, if the transport can't tell), so the worker can
+        prepare the next one instead of sitting idle."""
+        ...
 
     def close(self) -> None: ...
