@@ -8,6 +8,7 @@ every way a token can fail ends in the same 404 page.
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
@@ -18,7 +19,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from icalendar import Calendar, Event
 
@@ -29,6 +32,7 @@ from heardback.portal import ratelimit, selectors, services, tokens
 from heardback.portal.forms import ApplyForm, ContactForm, SurveyForm
 from heardback.portal.uploads import MAX_BYTES
 
+security_log = logging.getLogger("django.security.csrf")
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 # Anything bigger than this is refused before the body is read.
 MAX_APPLY_BODY = MAX_BYTES + 256 * 1024
@@ -204,12 +208,24 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     )
 
 
+def form_key(token: str) -> str:
+    """The anti-forgery key for the status page's forms.
+
+    Django's CSRF check can't be used here: under `Referrer-Policy: no-referrer` browsers
+    send `Origin: null` with every form POST, which Django refuses. The status token in the
+    URL is already a secret no other site knows; this keyed hash of it, required in every
+    POST, makes that protection explicit and checkable.
+    """
+    return salted_hmac("heardback.portal.status-form", token, algorithm="sha256").hexdigest()
+
+
 def _status_context(application: Application, token: str) -> dict[str, Any]:
     view = selectors.status_view(application=application)
     candidate = application.candidate
     return {
         "view": view,
         "token": token,
+        "form_key": form_key(token),
         "contact_form": ContactForm(
             initial={
                 "email": candidate.email,
@@ -221,6 +237,7 @@ def _status_context(application: Application, token: str) -> dict[str, Any]:
     }
 
 
+@csrf_exempt  # see form_key(): protected by the token and a keyed hash of it
 @require_http_methods(["GET", "POST", "HEAD"])
 @rate_limited("status")
 def status_page(request: HttpRequest, token: str) -> HttpResponse:
@@ -233,6 +250,13 @@ def status_page(request: HttpRequest, token: str) -> HttpResponse:
             context = _status_context(application, token)
         context["done"] = request.GET.get("done", "")
         return _private(_render(request, "portal/status.html", context, language=language))
+    if not constant_time_compare(request.POST.get("form_key", ""), form_key(token)):
+        security_log.warning("Forbidden (status form key missing or wrong): %s", request.path)
+        return _private(
+            _render(
+                request, "portal/form_expired.html", {"token": token}, language=language, status=403
+            )
+        )
     action = request.POST.get("action", "")
     handler = ACTIONS.get(action)
     if handler is None:
@@ -252,7 +276,11 @@ def _withdraw(
         return _render(
             request,
             "portal/withdraw_confirm.html",
-            {"view": selectors.status_view(application=application), "token": token},
+            {
+                "view": selectors.status_view(application=application),
+                "token": token,
+                "form_key": form_key(token),
+            },
             language=language,
         )
     # Already ended (maybe a double click): the page shows how it ended.

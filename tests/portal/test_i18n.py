@@ -24,6 +24,7 @@ from django.test import Client
 from heardback.hiring.models import Job
 from heardback.messaging import delivery
 from heardback.portal import tokens
+from heardback.portal.views import form_key
 from tests import factories
 from tests.portal.conftest import token_from
 
@@ -252,7 +253,7 @@ def test_other_pages_in_each_language(client: Client, job: Job, lang: str) -> No
     ]
     application = factories.make_application(job=job, language=lang)
     token = tokens.issue_token(application)
-    pages.append(client.post(f"/s/{token}/", {"action": "withdraw"}))
+    pages.append(client.post(f"/s/{token}/", {"form_key": form_key(token), "action": "withdraw"}))
     for response in pages:
         html = response.content.decode()
         assert f'<html lang="{lang}">' in html

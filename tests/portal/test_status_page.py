@@ -11,6 +11,7 @@ from heardback.hiring.models import Application, ApplicationStatus, Event, Job, 
 from heardback.messaging import delivery
 from heardback.messaging.models import Message
 from heardback.portal import tokens
+from heardback.portal.views import form_key
 from tests import factories
 from tests.portal.conftest import token_from
 
@@ -78,12 +79,14 @@ def test_withdraw_needs_confirmation_then_tells_the_candidate(
 ) -> None:
     application = _apply(job)
     token = tokens.issue_token(application)
-    confirm = client.post(f"/s/{token}/", {"action": "withdraw"})
+    confirm = client.post(f"/s/{token}/", {"form_key": form_key(token), "action": "withdraw"})
     assert confirm.status_code == 200
     assert "Withdraw your application?" in confirm.content.decode()
     application.refresh_from_db()
     assert application.status == ApplicationStatus.ACTIVE
-    done = client.post(f"/s/{token}/", {"action": "withdraw", "confirm": "yes"})
+    done = client.post(
+        f"/s/{token}/", {"form_key": form_key(token), "action": "withdraw", "confirm": "yes"}
+    )
     assert done.status_code == 302
     application.refresh_from_db()
     assert application.status == ApplicationStatus.WITHDRAWN
@@ -92,7 +95,9 @@ def test_withdraw_needs_confirmation_then_tells_the_candidate(
     assert "You withdrew this application" in page
     assert "Withdraw my application" not in page
     # A second (double-clicked) confirmation changes nothing and sends nothing.
-    client.post(f"/s/{token}/", {"action": "withdraw", "confirm": "yes"})
+    client.post(
+        f"/s/{token}/", {"form_key": form_key(token), "action": "withdraw", "confirm": "yes"}
+    )
     assert Message.objects.filter(application_id=application.pk, kind="withdrawn").count() == 1
 
 
@@ -108,6 +113,7 @@ def test_contact_update_clears_unreachable_and_is_recorded(
     response = client.post(
         f"/s/{token}/",
         {
+            "form_key": form_key(token),
             "action": "contact",
             "email": "ada@newmail.example",
             "phone": "+44 20 7946 0000",
@@ -130,6 +136,7 @@ def test_bad_contact_update_changes_nothing(client: Client, job: Job, monday: An
     response = client.post(
         f"/s/{token}/",
         {
+            "form_key": form_key(token),
             "action": "contact",
             "email": "not an address\r\nBcc: x@y.z",
             "phone": "<script>",
@@ -148,7 +155,9 @@ def test_opting_out_stops_progress_updates_but_not_the_decision(
 ) -> None:
     application = _apply(job)
     token = tokens.issue_token(application)
-    client.post(f"/s/{token}/", {"action": "updates", "opt_out": "yes"})
+    client.post(
+        f"/s/{token}/", {"form_key": form_key(token), "action": "updates", "opt_out": "yes"}
+    )
     application.candidate.refresh_from_db()
     assert application.candidate.progress_updates_opt_out
     application = hiring.advance(application=application, actor=recruiter)
@@ -173,3 +182,22 @@ def test_calendar_feed_has_the_respond_by_date(client: Client, job: Job, monday:
     assert "BEGIN:VEVENT" in body
     assert "DTEND;TZID=UTC:20261207T160000" in body or "DTEND:20261207T160000Z" in body
     assert token not in body
+
+
+def test_actions_without_the_form_key_are_refused(client: Client, job: Job, monday: Any) -> None:
+    """Another site can't make the candidate's browser act: every POST needs the form key."""
+    application = _apply(job)
+    token = tokens.issue_token(application)
+    other = tokens.issue_token(factories.make_application(job=job))
+    for key in ("", "0" * 64, form_key(other)):
+        response = client.post(
+            f"/s/{token}/", {"form_key": key, "action": "withdraw", "confirm": "yes"}
+        )
+        assert response.status_code == 403
+        assert "nothing has changed" in response.content.decode()
+        assert response["Referrer-Policy"] == "no-referrer"
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.ACTIVE
+    page = client.get(f"/s/{token}/").content.decode()
+    assert f'name="form_key" value="{form_key(token)}"' in page
+    assert token not in form_key(token)

@@ -13,6 +13,7 @@ from heardback.messaging import delivery
 from heardback.messaging.models import Message
 from heardback.portal import selectors, survey, tokens
 from heardback.portal.models import SurveyInvitation, SurveyResponse
+from heardback.portal.views import form_key
 from tests import factories
 from tests.portal.conftest import token_from
 
@@ -117,11 +118,19 @@ def test_answering_the_survey_from_the_status_page(
     page = client.get(f"/s/{token}/").content.decode()
     assert 'id="survey"' in page and "Haben wir unsere Zusagen eingehalten" in page
     bad = client.post(
-        f"/s/{token}/", {"action": "survey", "kept_promises": "maybe", "clarity": "9", "nps": "11"}
+        f"/s/{token}/",
+        {
+            "form_key": form_key(token),
+            "action": "survey",
+            "kept_promises": "maybe",
+            "clarity": "9",
+            "nps": "11",
+        },
     )
     assert bad.status_code == 400
     assert not SurveyResponse.objects.exists()
     answers = {
+        "form_key": form_key(token),
         "action": "survey",
         "kept_promises": "mostly",
         "clarity": "4",
@@ -150,6 +159,7 @@ def test_survey_summary_withholds_small_numbers(
         Client().post(
             f"/s/{token}/",
             {
+                "form_key": form_key(token),
                 "action": "survey",
                 "kept_promises": "yes" if n < 7 else "no",
                 "clarity": "5",
