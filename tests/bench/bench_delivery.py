@@ -182,7 +182,9 @@ def one_run(*, n: int, batch_size: int, profile: bool) -> Run:
             raise RuntimeError(f"the worker sent {report.sent} of {n}")
         if profiler:
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(30)
+            pstats.Stats(profiler, stream=out).sort_stats(
+                os.environ.get("BENCH_PROFILE_SORT", "cumulative")
+            ).print_stats(30)
             print(out.getvalue())
 
         # The ceiling: the same bytes, no database, one connection.

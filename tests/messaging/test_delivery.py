@@ -342,3 +342,36 @@ def test_the_same_idempotency_key_never_makes_a_second_message(db: None, queue: 
     assert again.pk == first.pk
     assert again.subject == "Message 0"
     assert Message.objects.count() == 1
+
+
+def test_a_message_that_cannot_be_sent_fails_alone(
+    db: None, smtp_server: SmtpServer, queue: Queue, failures: list[tuple[int, str]]
+) -> None:
+    """A row written around enqueue()'s checks (here a non-ASCII address) fails for good,
+    with a reason, and the rest of its batch still goes out."""
+    from heardback import clock
+
+    first = queue(1, prefix="before")[0]
+    now = clock.now()
+    odd = Message.objects.create(
+        to_email="jörg@example.net",
+        to_name="Jörg",
+        subject="Hi",
+        body_text="x\n",
+        kind="test",
+        idempotency_key="odd",
+        next_attempt_at=now,
+        created_at=now,
+    )
+    last = queue(1, prefix="after")[0]
+
+    report = delivery.drain()
+
+    assert (report.sent, report.failed, report.retried) == (2, 1, 0)
+    failed = reload(odd)
+    assert failed.status == MessageStatus.FAILED
+    assert "can't be sent" in failed.last_error
+    assert failures == [(odd.pk, failed.last_error)]
+    assert sorted(message_ids(smtp_server)) == sorted(
+        f"<hb.{m.pk}@heardback.localhost>" for m in (first, last)
+    )

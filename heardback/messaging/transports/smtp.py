@@ -114,6 +114,13 @@ class SmtpTransport:
             assert self._connection is not None
             self._connection.while_waiting = while_waiting
             refused = self._connection.sendmail(email.envelope_from, [email.recipient], email.data)
+        except UnicodeEncodeError as error:
+            # An address smtplib can't put into an ASCII command (no SMTPUTF8 here). The
+            # session is mid-transaction, so start the next message on a fresh connection.
+            self._drop()
+            return SendResult(
+                Outcome.PERMANENT, detail=f"the address can't be sent over SMTP: {error}"
+            )
         except smtplib.SMTPRecipientsRefused as error:
             code, raw = next(iter(error.recipients.values()))
             return _classify(code, _reply_text(raw))
