@@ -3,15 +3,17 @@ critical violations), the live template preview, a phone-sized layout, and scree
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 
 from heardback import clock
 from heardback.console import services
 from heardback.hiring import services as hiring
-from heardback.hiring.models import Role
+from heardback.hiring.models import Application, Role
 from heardback.messaging import delivery
 from tests import factories
 
@@ -42,30 +44,41 @@ def hiring_season(smtp_server: Any) -> dict[str, Any]:
     manager.user.save()
     job = factories.make_job(org=org, title="Robotics Engineer", owner=manager)
     factories.make_job(org=org, title="Product Designer", owner=manager)
-    names = [
-        "Ada Okafor",
-        "Bashir Haddad",
-        "Chioma Schmidt",
-        "Dmitri Nguyen",
-        "Elif Rossi",
-        "Farah Tanaka",
-        "Goran Silva",
-        "Hana Novak",
-    ]
-    applications = [
-        factories.make_application(job=job, name=name, phone="+49 30 5550 %03d" % i)
-        for i, name in enumerate(names)
-    ]
     stages = list(job.pipeline.stages.order_by("position"))
-    hiring.move_to_stage(application=applications[0], stage=stages[1], actor=manager)
-    hiring.move_to_stage(application=applications[1], stage=stages[3], actor=manager)
-    hiring.move_to_stage(application=applications[2], stage=stages[3], actor=manager)
-    hiring.add_note(application=applications[1], text="Great systems answers.", actor=manager)
-    hiring.hire(application=applications[7], actor=manager)
-    hiring.decline(application=applications[6], reason="experience", actor=manager)
-    smtp_server.handler.behaviour.replies = ["250 OK"] * 3 + ["550 5.1.1 no such mailbox"]
+    now = clock.now()
+
+    def apply(name: str, n: int) -> Any:
+        return factories.make_application(job=job, name=name, phone=f"+49 30 5550 {n:03d}")
+
+    # A few weeks of history, so marks, silences and charts show what they are for.
+    with time_machine.travel(now - timedelta(days=20), tick=False):
+        hana, goran = apply("Hana Novak", 1), apply("Goran Silva", 2)
+        delivery.drain()
+    with time_machine.travel(now - timedelta(days=12), tick=False):
+        ada, bashir, chioma = (
+            apply("Ada Okafor", 3),
+            apply("Bashir Haddad", 4),
+            apply("Chioma Schmidt", 5),
+        )
+        hiring.decline(application=goran, reason="experience", actor=manager)
+        hiring.move_to_stage(application=bashir, stage=stages[3], actor=manager)
+        hiring.move_to_stage(application=hana, stage=stages[4], actor=manager)
+        delivery.drain()
+    with time_machine.travel(now - timedelta(days=9), tick=False):
+        hiring.add_note(application=bashir, text="Great systems answers.", actor=manager)
+        hiring.hire(application=hana, actor=manager)
+        delivery.drain()
+    with time_machine.travel(now - timedelta(days=3), tick=False):
+        hiring.move_to_stage(application=chioma, stage=stages[3], actor=manager)
+        smtp_server.handler.behaviour.replies = ["550 5.1.1 no such mailbox"]
+        dmitri = apply("Dmitri Nguyen", 6)
+        delivery.drain()
+        elif_ = apply("Elif Rossi", 7)
+        delivery.drain()
+    farah = apply("Farah Tanaka", 8)
+    hiring.move_to_stage(application=ada, stage=stages[1], actor=manager)
     delivery.drain()
-    delivery.drain()
+    applications = [ada, bashir, chioma, dmitri, elif_, farah, goran, hana]
     bulk = services.start_bulk(
         actor=admin, job=job, kind="advance", application_ids=[applications[3].pk]
     )
@@ -106,12 +119,13 @@ def test_main_pages_pass_axe_and_look_right(browser: Any, site: str, hiring_seas
     page = context.new_page()
     job = hiring_season["job"]
     apps = hiring_season["applications"]
+    unreachable = Application.objects.get(job=job, candidate__unreachable_since__isnull=False)
     pages = {
         "login": "/app/login/",
         "jobs": "/app/jobs/",
         "board": f"/app/jobs/{job.pk}/",
         "application": f"/app/applications/{apps[1].pk}/",
-        "unreachable": f"/app/applications/{apps[3].pk}/",
+        "unreachable": f"/app/applications/{unreachable.pk}/",
         "decline": f"/app/applications/{apps[0].pk}/decline/",
         "templates": "/app/templates/",
         "template-edit": "/app/templates/decline/experience/en/",
