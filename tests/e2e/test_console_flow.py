@@ -94,7 +94,7 @@ def test_recruiter_runs_a_job_from_start_to_close(page: Any, site: str, smtp_ser
     card = page.locator(".card-item", has_text="Mara Quinn")
     card.wait_for()
     assert "1" in page.locator(".column", has_text="Applied").locator(".count").inner_text()
-    shot(page, "board")
+    shot(page, "board-first-candidate")
     card.get_by_role("button", name="Move…").click()
     page.get_by_text("They will get this message").wait_for()
     assert "is now being reviewed by the team" in page.locator("pre.mail").inner_text()
@@ -168,7 +168,7 @@ def test_recruiter_runs_a_job_from_start_to_close(page: Any, site: str, smtp_ser
     page.get_by_role("link", name="Dashboard").click()
     assert page.locator("#m-hear-back").inner_text() == "100%"
     assert page.locator("#m-overdue").inner_text() == "0"
-    shot(page, "dashboard")
+    shot(page, "dashboard-after-close")
 
 
 def test_bulk_decline_200_with_progress_to_100(page: Any, site: str, smtp_server: Any) -> None:

@@ -16,8 +16,9 @@ from heardback.console.forms import CloseOutTemplateForm, JobForm, TeamForm
 from heardback.console.models import JobTeam
 from heardback.console.views.common import attach_errors, error_text, member_of
 from heardback.hiring import services as hiring
-from heardback.hiring.models import ApplicationStatus, JobStatus, Member, Pipeline
+from heardback.hiring.models import ApplicationStatus, Job, JobStatus, Member, Pipeline
 from heardback.promises import services as engine
+from heardback.promises.closeout import closeout_template
 from heardback.promises.models import CloseOut
 
 
@@ -139,11 +140,14 @@ def job_edit(request: HttpRequest, job_id: int) -> HttpResponse:
             return redirect("console:board", job_id=job.pk)
         for stage in stages:
             stage.name, stage.promise_business_days = stage_values[stage.pk]
+    # The default wording, shown (not pre-filled) so an empty field keeps per-language texts.
+    default_subject, default_body = closeout_template(Job(), "closed")
     return render(
         request,
         "console/job_form.html",
         {
             "form": form,
+            "closeout_default": (str(default_subject), str(default_body)),
             "closeout": closeout,
             "job": job,
             "stages": stages,
