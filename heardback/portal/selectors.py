@@ -132,18 +132,13 @@ def long_date(moment: datetime | None, *, time_zone: str, language: str) -> str:
 
 
 def reached_stages(*, application: Application) -> set[str]:
-    """The coarse stages this application has been in (from its own stage history)."""
-    names = set(
-        Event.objects.filter(
-            org_id=application.org_id, application=application, kind="stage_changed"
-        ).values_list("data__to", flat=True)
-    )
-    coarse = set(
-        Stage.objects.filter(
-            org_id=application.org_id, pipeline_id=application.stage.pipeline_id, name__in=names
-        ).values_list("coarse_stage", flat=True)
-    )
-    return coarse | {CoarseStage.RECEIVED, application.stage.coarse_stage}
+    """The coarse stages an application has been through.
+
+    Pipelines run forward, so these are the stages up to the one it is (or ended) in. Cheap
+    on purpose: the status page is the most requested page there is.
+    """
+    order = STAGE_ORDER.index(CoarseStage(application.stage.coarse_stage))
+    return set(STAGE_ORDER[: order + 1])
 
 
 def status_view(*, application: Application) -> StatusView:
@@ -183,9 +178,14 @@ def status_view(*, application: Application) -> StatusView:
         .order_by("created_at", "id")
         .only("subject", "body_text", "created_at", "sent_at", "kind", "status")
     )
-    invitation = SurveyInvitation.objects.filter(
-        org_id=application.org_id, application=application
-    ).first()
+    # Invitations only exist once an application has ended: no query while it is active.
+    invitation = (
+        None
+        if active
+        else SurveyInvitation.objects.filter(
+            org_id=application.org_id, application=application
+        ).first()
+    )
     answered = (
         invitation is not None
         and SurveyResponse.objects.filter(org_id=application.org_id, invitation=invitation).exists()

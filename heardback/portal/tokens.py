@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -66,8 +67,19 @@ def issue_status_url(application: Application) -> str:
     return f"{settings.SITE_URL}/s/{issue_token(application)}/"
 
 
-def lookup(token: str) -> Application | None:
-    """The application behind a usable token, or None. Never says why not."""
+@dataclass(frozen=True)
+class Usable:
+    """A token that passed every check, before its application is loaded."""
+
+    pk: int
+    digest: str
+    application_id: int
+    org_id: int
+    expires_at: datetime
+
+
+def check(token: str) -> Usable | None:
+    """Is this a usable token? One small query, the same for every kind of failure."""
     well_formed = bool(_SHAPE.fullmatch(token or ""))
     # A malformed token still costs the same query, so its timing matches an unknown one.
     digest = hash_token(token if well_formed else "!" + (token or "")[:200])
@@ -82,18 +94,32 @@ def lookup(token: str) -> Application | None:
     if row is None or row[3] is not None or row[2] <= now or not well_formed:
         return None
     pk, application_id, expires_at, _revoked, org_id = row
+    return Usable(
+        pk=pk, digest=digest, application_id=application_id, org_id=org_id, expires_at=expires_at
+    )
+
+
+def load(usable: Usable) -> Application | None:
+    """The application behind a checked token; keeps the link alive while it is active."""
     application = (
         Application.objects.select_related("org", "job", "candidate", "stage")
-        .filter(pk=application_id, org_id=org_id)
+        .filter(pk=usable.application_id, org_id=usable.org_id)
         .first()
     )
     if application is None:
         return None
-    if application.is_active and expires_at - now < LIFETIME_AFTER_END - EXTEND_STEP:
-        StatusToken.objects.filter(pk=pk, revoked_at__isnull=True).update(
+    now = clock.now()
+    if application.is_active and usable.expires_at - now < LIFETIME_AFTER_END - EXTEND_STEP:
+        StatusToken.objects.filter(pk=usable.pk, revoked_at__isnull=True).update(
             expires_at=now + LIFETIME_AFTER_END
         )
     return application
+
+
+def lookup(token: str) -> Application | None:
+    """The application behind a usable token, or None. Never says why not."""
+    usable = check(token)
+    return load(usable) if usable is not None else None
 
 
 def tokens_of(application: Application) -> QuerySet[StatusToken]:

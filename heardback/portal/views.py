@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -237,11 +239,44 @@ def _status_context(application: Application, token: str) -> dict[str, Any]:
     }
 
 
+# --- the page micro-cache ---
+# The status page is the most requested page there is, and it changes rarely. A rendered page
+# is kept for a few seconds (PORTAL_STATUS_CACHE_SECONDS, default 5; 0 switches it off), per
+# token. Anything the candidate does here bumps the application's version, so their own
+# changes show at once; a recruiter's change shows within those few seconds.
+
+
+def _page_cache_seconds() -> int:
+    return int(getattr(settings, "PORTAL_STATUS_CACHE_SECONDS", 5))
+
+
+def _version_key(application_id: int) -> str:
+    return f"portal-status-version:{application_id}"
+
+
+def _page_changed(application_id: int) -> None:
+    cache.set(_version_key(application_id), time.time_ns(), 3600)
+
+
+def _page_cache_key(request: HttpRequest, usable: tokens.Usable) -> str | None:
+    if request.method != "GET" or request.GET or not _page_cache_seconds():
+        return None
+    version = cache.get(_version_key(usable.application_id), 0)
+    return f"portal-status-page:{usable.digest}:{version}"
+
+
 @csrf_exempt  # see form_key(): protected by the token and a keyed hash of it
 @require_http_methods(["GET", "POST", "HEAD"])
 @rate_limited("status")
 def status_page(request: HttpRequest, token: str) -> HttpResponse:
-    application = tokens.lookup(token)
+    usable = tokens.check(token)
+    if usable is None:
+        return _not_found(request)
+    cache_key = _page_cache_key(request, usable)
+    if cache_key is not None and (hit := cache.get(cache_key)) is not None:
+        content, language = hit
+        return _private(HttpResponse(content, headers={"Content-Language": language}))
+    application = tokens.load(usable)
     if application is None:
         return _not_found(request)
     language = application.candidate.language
@@ -249,7 +284,11 @@ def status_page(request: HttpRequest, token: str) -> HttpResponse:
         with translation.override(language):
             context = _status_context(application, token)
         context["done"] = request.GET.get("done", "")
-        return _private(_render(request, "portal/status.html", context, language=language))
+        response = _render(request, "portal/status.html", context, language=language)
+        if cache_key is not None:
+            cache.set(cache_key, (response.content, language), _page_cache_seconds())
+        return _private(response)
+    _page_changed(application.pk)
     if not constant_time_compare(request.POST.get("form_key", ""), form_key(token)):
         security_log.warning("Forbidden (status form key missing or wrong): %s", request.path)
         return _private(

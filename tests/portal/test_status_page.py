@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.test import Client
@@ -201,3 +202,32 @@ def test_actions_without_the_form_key_are_refused(client: Client, job: Job, mond
     page = client.get(f"/s/{token}/").content.decode()
     assert f'name="form_key" value="{form_key(token)}"' in page
     assert token not in form_key(token)
+
+
+def test_the_page_cache_is_short_and_the_candidates_own_changes_show_at_once(
+    client: Client, job: Job, recruiter: Member, monday: Any, time_machine: Any, settings: Any
+) -> None:
+    settings.PORTAL_STATUS_CACHE_SECONDS = 5
+    application = _apply(job)
+    token = tokens.issue_token(application)
+    assert "Received (current stage)" in _text(client.get(f"/s/{token}/"))
+    hiring.advance(application=application, actor=recruiter)
+    # A recruiter's change shows within the cache's few seconds...
+    assert "Received (current stage)" in _text(client.get(f"/s/{token}/"))
+    time_machine.move_to(monday + timedelta(seconds=6), tick=False)
+    page = _text(client.get(f"/s/{token}/"))
+    assert "In review (current stage)" in page
+    # ...and the candidate's own change at once.
+    client.post(
+        f"/s/{token}/", {"form_key": form_key(token), "action": "updates", "opt_out": "yes"}
+    )
+    assert "You asked us not to send progress updates" in _text(client.get(f"/s/{token}/"))
+    # A revoked link stops working at once, cache or not.
+    tokens.revoke_all(application)
+    assert client.get(f"/s/{token}/").status_code == 404
+
+
+def _text(response: Any) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", "", response.content.decode())
