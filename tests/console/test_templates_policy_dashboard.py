@@ -194,3 +194,23 @@ def test_dashboard_filters_by_job(world: World) -> None:
     assert by_job.context["metrics"].applications == 1
     foreign = client.get(reverse("console:dashboard"), {"job": world.other_job.pk})
     assert foreign.context["metrics"].applications == 4  # another org's job is ignored
+
+
+def test_a_jobs_own_stage_message(world: World, smtp_server: Any) -> None:
+    interview = world.job.pipeline.stages.get(name="Interview")
+    url = reverse("console:stage_template", args=[interview.pk])
+    edit = client_for(world.recruiter).get(reverse("console:job_edit", args=[world.job.pk]))
+    assert url in edit.content.decode()
+    assert client_for(world.manager).get(url).status_code == 403
+    saved = client_for(world.recruiter).post(
+        url, {"subject": "Interview time, {{ first_name }}", "body": "Pick a slot, please."}
+    )
+    assert saved["Location"] == reverse("console:job_edit", args=[world.job.pk])
+    ada = world.applications[0]
+    interview.refresh_from_db()
+    hiring.move_to_stage(application=ada, stage=interview, actor=world.manager)
+    delivery.drain()
+    assert smtp_server.to(ada.candidate.email)[-1].subject == "Interview time, Ada"
+    # The org's template pipeline is untouched.
+    template_stage = world.org.pipelines.get(is_template=True).stages.get(name="Interview")
+    assert template_stage.subject_template == ""

@@ -16,7 +16,7 @@ from heardback.console.forms import TemplateForm
 from heardback.console.models import DeclineTemplate
 from heardback.console.views.common import attach_errors, member_of
 from heardback.hiring import messages as candidate_texts
-from heardback.hiring.models import Application, DeclineReason, Member, Pipeline
+from heardback.hiring.models import Application, DeclineReason, Job, Member, Pipeline
 from heardback.messaging.rendering import Rendered, TemplateError
 
 LANGUAGES = dict(settings.LANGUAGES)
@@ -145,6 +145,9 @@ def stage_template(request: HttpRequest, stage_id: int) -> HttpResponse:
             attach_errors(form, error)
         else:
             messages.success(request, f"Saved. Moving a candidate into “{stage.name}” uses it.")
+            job_id = Job.objects.filter(pipeline_id=stage.pipeline_id).values_list("pk", flat=True)
+            if not stage.pipeline.is_template and job_id:
+                return redirect("console:job_edit", job_id=job_id[0])
             return redirect("console:templates")
     sample = _sample(member, request)
     rendered, error = _render(sample, subject, body)
