@@ -110,6 +110,8 @@ def test_decline_now_sends_the_edited_message(world: World, smtp_server: Any) ->
     final = smtp_server.to(ada.candidate.email)[-1]
     assert final.subject == "Your application for Data Engineer"
     assert "We chose someone else." in final.text
+    page = client_for(world.manager).get(url("application", ada)).content.decode()
+    assert "Declined: we chose another candidate" in page
 
 
 def test_decline_held_then_cancelled_sends_nothing(world: World, smtp_server: Any) -> None:

@@ -8,7 +8,7 @@ from django import template
 
 from heardback import clock
 from heardback.console.selectors import due_mark as _due_mark
-from heardback.hiring.models import Application
+from heardback.hiring.models import Application, DeclineReason
 
 register = template.Library()
 
@@ -40,3 +40,37 @@ def duration(hours: float | timedelta | None) -> str:
     if hours < 48:
         return f"{hours:.0f} h"
     return f"{hours / 24:.1f} days"
+
+
+EVENT_LABELS = {
+    "applied": "Applied",
+    "hired": "Hired",
+    "withdrawn": "Withdrew",
+    "decline": "Declined",
+    "decline_scheduled": "Decline held",
+    "decline_cancelled": "Held decline cancelled",
+    "promise_extended": "Asked for more time",
+    "unreachable": "Email could not be delivered",
+    "restored": "Back in the process (job reopened)",
+    "close_out": "Closed with the job",
+    "team_reminder": "Owner reminded",
+    "team_nudge": "Owner nudged",
+    "team_escalation": "Escalated to an admin",
+    "no_decision_yet": "Told: no decision yet",
+    "silence_update": "Sent an update (max silence)",
+    "still_reviewing": "Told: still reviewing",
+    "contact_updated": "Updated their contact details",
+    "progress_updates_opt_out": "Opted out of progress updates",
+    "survey": "Answered the survey",
+}
+
+
+@register.filter
+def event_label(kind: str) -> str:
+    """A person's words for an event kind; unknown kinds still read as words."""
+    return EVENT_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+@register.filter
+def reason_label(reason: str) -> str:
+    return str(DeclineReason(reason).label) if reason in DeclineReason.values else reason
