@@ -32,8 +32,8 @@ class SignInView(auth_views.LoginView):
     def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         username = request.POST.get("username", "")
         if services.login_blocked(username=username, ip=client_ip(request)):
-            form = self.get_form()
-            form.errors.clear()
+            # An unbound form: while blocked, the password is not even checked.
+            form = self.form_class(request, initial={"username": username})
             return self.render_to_response(
                 self.get_context_data(form=form, blocked=True), status=429
             )
