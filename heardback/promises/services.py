@@ -84,9 +84,14 @@ def schedule_decline(
     if reason not in DeclineReason.values:
         raise HiringError("Choose a reason for the decline.")
     if delay == 0:
-        return hiring.decline(
-            application=application, reason=reason, actor=actor, subject=subject, body=body
-        )
+        with transaction.atomic():
+            # Same rule with or without a delay: a held decline is cancelled before another
+            # decision replaces it, so its reason and text are never silently swapped.
+            if hiring._lock(application).pending_decline_at is not None:
+                raise HiringError("A decline is already scheduled; cancel it first to change it.")
+            return hiring.decline(
+                application=application, reason=reason, actor=actor, subject=subject, body=body
+            )
     with transaction.atomic():
         application = hiring._lock(application)
         hiring._require_active(application)
