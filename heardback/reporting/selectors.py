@@ -8,7 +8,8 @@ Definitions (the dashboard shows these words next to the numbers):
   and on every stage change) that is a promise. It is *met* when the candidate's next news
   (a message, a stage change or the decision) came by that date, *missed* when it came later
   or the date passed with nothing. Promises whose date has not come yet are not counted.
-  Messages within a minute of the promise are the promise itself, not news.
+  Messages within a minute of the promise are the promise itself, not news. Counted over
+  applications from the last 90 days.
 - **Time to first response**: from applying to the first message that is not the automatic
   acknowledgement. **Time to decision**: from applying to being declined or hired.
 - **Longest current silence**: the longest any active candidate has waited since we last
@@ -33,6 +34,7 @@ FINISHED = (ApplicationStatus.DECLINED, ApplicationStatus.HIRED, ApplicationStat
 DECIDED = (ApplicationStatus.DECLINED, ApplicationStatus.HIRED)
 PROMISE_STARTS = ("applied", "stage_changed")
 SAME_MOMENT = timedelta(seconds=60)
+PROMISE_WINDOW = timedelta(days=90)
 # Events the candidate does not hear about: they keep no promise.
 NOT_NEWS = ("note", "unreachable", "decline_scheduled", "decline_cancelled", "job_edited")
 
@@ -172,10 +174,13 @@ def hear_back_metrics(
 
 def _promises(*, org: Org, applications: QuerySet[Application], now: datetime) -> tuple[int, int]:
     """(promises whose date has come, promises met by then). See the module docstring."""
+    # Judging a promise means replaying its history, so only recent applications count:
+    # the number stays current and the cost stays bounded on a big org.
+    applications = applications.filter(created_at__gte=now - PROMISE_WINDOW)
     rows = list(applications.values("pk", "job__pipeline_id", "decided_at", "candidate__time_zone"))
     if not rows:
         return 0, 0
-    ids = [row["pk"] for row in rows]
+    ids = applications.values("pk")  # a subquery: no parameter limits, however many
     promise_days: dict[tuple[int, str], int] = {}
     first_stage_days: dict[int, int] = {}
     pipelines = {row["job__pipeline_id"] for row in rows}

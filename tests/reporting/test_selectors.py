@@ -143,3 +143,10 @@ def test_needs_action_today(org_with_history: dict) -> None:
     )
     assert {a.candidate.name for a in due} == {"Cy C", "Di D"}
     assert clock.now()  # the clock is untouched outside travel blocks
+
+
+def test_promises_count_recent_applications_only(org_with_history: dict) -> None:
+    later = START + reporting.PROMISE_WINDOW + timedelta(days=1)
+    metrics = reporting.hear_back_metrics(org=org_with_history["org"], now=later)
+    assert metrics.promises_due == 0
+    assert metrics.finished == 2  # the other numbers still cover everything
