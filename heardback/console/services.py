@@ -139,12 +139,20 @@ def accept_invitation(*, token: str, name: str, password: str) -> Member:
             raise HiringError("This invitation was already used.")
         user_model = get_user_model()
         user = user_model.objects.filter(username__iexact=invitation.email).first()
-        first, _, last = single_line(name, max_length=150).partition(" ")
-        if user is None:
-            user = user_model(username=invitation.email, email=invitation.email)
-        user.first_name, user.last_name = first, last
-        user.set_password(password)
-        user.save()
+        if user is not None and user.has_usable_password():
+            # Someone who already has an account joins with it; an invitation never
+            # replaces a password.
+            if not user.check_password(password):
+                raise HiringError(
+                    {"password": ["This email already has an account: enter its password."]}
+                )
+        else:
+            first, _, last = single_line(name, max_length=150).partition(" ")
+            if user is None:
+                user = user_model(username=invitation.email, email=invitation.email)
+            user.first_name, user.last_name = first, last
+            user.set_password(password)
+            user.save()
         return hiring.add_member(org=invitation.org, user=user, role=invitation.role)
 
 

@@ -180,3 +180,18 @@ def test_a_member_of_two_orgs_can_switch(world: World) -> None:
     client.post(reverse("console:switch_org"), {"org": world.other_org.pk})
     assert "Zookeeper" in client.get(reverse("console:jobs")).content.decode()
     assert "Data Engineer" not in client.get(reverse("console:jobs")).content.decode()
+
+
+def test_an_invitation_never_replaces_an_existing_password(world: World) -> None:
+    """The recruiter of org A is invited to org B: they join with their own password."""
+    _invitation, token = services.invite_member(
+        org_member=world.other_admin, email="rec@acme.example", role=Role.RECRUITER
+    )
+    url = reverse("console:accept_invite", kwargs={"token": token})
+    refused = Client().post(url, {"name": "Anyone", "password": "attacker's choice"})
+    assert "already has an account" in refused.content.decode()
+    assert not Member.objects.filter(org=world.other_org, user=world.recruiter.user).exists()
+    assert sign_in(Client(), "rec@acme.example", PASSWORD) == 302
+    joined = Client().post(url, {"name": "Rec", "password": PASSWORD})
+    assert joined.status_code == 302
+    assert Member.objects.filter(org=world.other_org, user=world.recruiter.user).exists()
