@@ -375,3 +375,31 @@ def test_a_message_that_cannot_be_sent_fails_alone(
     assert sorted(message_ids(smtp_server)) == sorted(
         f"<hb.{m.pk}@heardback.localhost>" for m in (first, last)
     )
+
+
+def test_each_reply_lands_on_its_own_message_in_a_mixed_batch(
+    db: None, smtp_server: SmtpServer, queue: Queue
+) -> None:
+    """The worker builds message n+1 while the server answers message n: the verdicts and
+    the bytes must still line up with the right rows."""
+    smtp_server.handler.behaviour = Behaviour(
+        replies=["250 OK", "451 4.3.0 Later", "550 5.1.1 Unknown user", "250 OK", "250 OK"]
+    )
+    rows = queue(5)
+
+    report = delivery.drain()
+
+    assert (report.sent, report.retried, report.failed) == (3, 1, 1)
+    statuses = [reload(r).status for r in rows]
+    assert statuses == [
+        MessageStatus.SENT,
+        MessageStatus.QUEUED,
+        MessageStatus.FAILED,
+        MessageStatus.SENT,
+        MessageStatus.SENT,
+    ]
+    expected = [rows[0], rows[3], rows[4]]
+    assert message_ids(smtp_server) == [f"<hb.{m.pk}@heardback.localhost>" for m in expected]
+    assert [r.rcpt_tos for r in smtp_server.received] == [[m.to_email] for m in expected]
+    assert [r.subject for r in smtp_server.received] == [m.subject for m in expected]
+    assert reload(rows[2]).last_error == "550 5.1.1 Unknown user"
