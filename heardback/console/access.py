@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 
-from heardback.console.models import BulkAction
+from heardback.console.models import BulkAction, JobTeam
 from heardback.hiring.models import Application, Job, Member, Role, Stage
 
 ALL_ROLES = (Role.ADMIN, Role.RECRUITER, Role.HIRING_MANAGER)
@@ -64,7 +64,9 @@ def console_view(
 def visible_jobs(member: Member) -> QuerySet[Job]:
     jobs = Job.objects.filter(org_id=member.org_id).select_related("owner__user", "org")
     if member.role == Role.HIRING_MANAGER:
-        jobs = jobs.filter(Q(owner=member) | Q(team__member=member)).distinct()
+        # A subquery, not a join: a join on the team would multiply counts annotated later.
+        on_team = JobTeam.objects.filter(org_id=member.org_id, member=member).values("job_id")
+        jobs = jobs.filter(Q(owner=member) | Q(pk__in=on_team))
     return jobs
 
 

@@ -232,3 +232,13 @@ def test_move_to_a_stage_of_another_job_is_not_found(world: World) -> None:
         reverse("console:move", args=[world.applications[0].pk]), {"stage": foreign_stage.pk}
     )
     assert response.status_code == 404
+
+
+def test_counts_are_not_multiplied_by_the_team(world: World) -> None:
+    client = client_for(world.admin)
+    for other in (world.recruiter, world.outsider_manager, world.admin):
+        client.post(reverse("console:job_team", args=[world.job.pk]), {"member": other.pk})
+    [job] = client_for(world.manager).get(reverse("console:jobs")).context["jobs"]
+    assert job.active_count == 3
+    [job] = client_for(world.outsider_manager).get(reverse("console:jobs")).context["jobs"]
+    assert job.active_count == 3
