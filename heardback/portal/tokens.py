@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from heardback import clock
@@ -83,6 +84,12 @@ def check(token: str) -> Usable | None:
     well_formed = bool(_SHAPE.fullmatch(token or ""))
     # A malformed token still costs the same query, so its timing matches an unknown one.
     digest = hash_token(token if well_formed else "!" + (token or "")[:200])
+    # A token that checked out a moment ago is remembered for a few seconds (the status
+    # page's busiest path then needs no database at all). Failures are never remembered, so
+    # every kind of failure still costs the same one query.
+    remembered = cache.get(_check_key(digest)) if cache_seconds() else None
+    if remembered is not None and remembered.expires_at > clock.now():
+        return remembered
     # Only the few columns needed to decide, so a found-but-unusable row costs the same as
     # no row at all; the application is loaded only for a usable token.
     row = (
@@ -94,9 +101,12 @@ def check(token: str) -> Usable | None:
     if row is None or row[3] is not None or row[2] <= now or not well_formed:
         return None
     pk, application_id, expires_at, _revoked, org_id = row
-    return Usable(
+    usable = Usable(
         pk=pk, digest=digest, application_id=application_id, org_id=org_id, expires_at=expires_at
     )
+    if seconds := cache_seconds():
+        cache.set(_check_key(digest), usable, seconds)
+    return usable
 
 
 def load(usable: Usable) -> Application | None:
@@ -127,5 +137,20 @@ def tokens_of(application: Application) -> QuerySet[StatusToken]:
 
 
 def revoke_all(application: Application) -> int:
-    """Switch off every link to `application` (e.g. the candidate thinks one leaked)."""
+    """Switch off every link to `application` (e.g. the candidate thinks one leaked).
+
+    Immediate in this process; other processes forget a remembered check within
+    `cache_seconds()` (at once, with a shared cache).
+    """
+    digests = list(tokens_of(application).values_list("token_hash", flat=True))
+    cache.delete_many([_check_key(digest) for digest in digests])
     return tokens_of(application).filter(revoked_at__isnull=True).update(revoked_at=clock.now())
+
+
+def cache_seconds() -> int:
+    """How long a rendered status page and a token check may be reused (0: never)."""
+    return int(getattr(settings, "PORTAL_STATUS_CACHE_SECONDS", 5))
+
+
+def _check_key(digest: str) -> str:
+    return f"portal-token-ok:{digest}"

@@ -247,7 +247,7 @@ def _status_context(application: Application, token: str) -> dict[str, Any]:
 
 
 def _page_cache_seconds() -> int:
-    return int(getattr(settings, "PORTAL_STATUS_CACHE_SECONDS", 5))
+    return tokens.cache_seconds()
 
 
 def _version_key(application_id: int) -> str:

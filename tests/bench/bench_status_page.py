@@ -193,7 +193,7 @@ def main() -> None:
     database = env.get("DATABASE_URL", "")
     if database.startswith("postgres"):
         scratch_db = "heardback_bench_status"
-        admin = database
+        admin = database.rsplit("/", 1)[0] + "/postgres"  # create/drop from the maintenance db
         subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {scratch_db}"], check=True)
         subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {scratch_db}"], check=True)
         env["DATABASE_URL"] = database.rsplit("/", 1)[0] + "/" + scratch_db
