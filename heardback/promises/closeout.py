@@ -75,6 +75,14 @@ def _fill(template_param: str, *, html: bool) -> str:
     return f"REPLACE(REPLACE({template_param}, '{FIRST}', {first}), '{FULL}', {full})"
 
 
+def _id_filter(column: str, ids: list[int]) -> tuple[str, list[Any]]:
+    """`column` is one of `ids`. On PostgreSQL one array parameter: thousands of separate
+    placeholders cost more to send and plan than the rows themselves. SQLite has no arrays."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::bigint[])", [ids]
+    return f"{column} IN ({','.join(['%s'] * len(ids))})", list(ids)
+
+
 def process_chunk(close_out: CloseOut, *, limit: int) -> int:
     """Finish up to `limit` applications of this close-out; returns how many."""
     message_table = Message._meta.db_table
@@ -106,61 +114,59 @@ def process_chunk(close_out: CloseOut, *, limit: int) -> int:
         # text, and an aware value ("…+00:00") would sort after it, so a message written
         # at `now` would not count as due at `now` (nor an event fall in a `<= now` range).
         db_now = connection.ops.adapt_datetimefield_value(now)
-        placeholders = ",".join(["%s"] * len(ids))
+        in_chunk, id_params = _id_filter("a.id", ids)
+        # One statement for every language: the template is picked per row by the
+        # candidate's language (English also covers any language we have no translation for).
         codes = [code for code, _name in settings.LANGUAGES]
+        rendered = {code: _rendered_for(job, locked.outcome, code) for code in codes}
+        parts, part_params = [], []
+        for index, html in ((0, False), (1, False), (2, True)):
+            whens = " ".join("WHEN %s THEN %s" for _ in codes[1:])
+            parts.append(_fill(f"CASE c.language {whens} ELSE %s END", html=html))
+            part_params += [v for code in codes[1:] for v in (code, rendered[code][index])]
+            part_params.append(rendered[codes[0]][index])
         with connection.cursor() as cursor:
-            for language in codes:
-                # English also covers any language we have no translation for.
-                other = language == codes[0]
-                language_filter = (
-                    f"(c.language = %s OR c.language NOT IN ({','.join(['%s'] * len(codes))}))"
-                    if other else "c.language = %s"
+            cursor.execute(
+                f"""
+                INSERT INTO {message_table} (
+                    org_id, application_id, to_email, to_name, from_email, reply_to,
+                    subject, body_text, body_html, language, kind, automated, final,
+                    idempotency_key, status, attempts, next_attempt_at, leased_by,
+                    provider_message_id, last_error, created_at
                 )
-                subject, text, html = _rendered_for(job, locked.outcome, language)
-                cursor.execute(
-                    f"""
-                    INSERT INTO {message_table} (
-                        org_id, application_id, to_email, to_name, from_email, reply_to,
-                        subject, body_text, body_html, language, kind, automated, final,
-                        idempotency_key, status, attempts, next_attempt_at, leased_by,
-                        provider_message_id, last_error, created_at
-                    )
-                    SELECT a.org_id, a.id, c.email, c.name, %s, %s,
-                           {_fill("%s", html=False)}, {_fill("%s", html=False)},
-                           {_fill("%s", html=True)}, c.language, 'close_out', %s, %s,
-                           'app:' || a.id || ':final:closeout:' || %s, 'queued', 0, %s, '',
-                           '', '', %s
-                    FROM {app_table} a JOIN {cand_table} c ON c.id = a.candidate_id
-                    WHERE a.id IN ({placeholders}) AND a.status = 'active'
-                      AND {language_filter}
-                    ON CONFLICT (idempotency_key) DO NOTHING
-                    """,
-                    [
-                        settings.DEFAULT_FROM_EMAIL, single_line(job.org.reply_to),
-                        subject, text, html, True, True, str(locked.pk), db_now, db_now,
-                        *ids, language, *(codes if other else []),
-                    ],
-                )
+                SELECT a.org_id, a.id, c.email, c.name, %s, %s, {parts[0]}, {parts[1]},
+                       {parts[2]}, c.language, 'close_out', %s, %s,
+                       'app:' || a.id || ':final:closeout:' || %s, 'queued', 0, %s, '',
+                       '', '', %s
+                FROM {app_table} a JOIN {cand_table} c ON c.id = a.candidate_id
+                WHERE {in_chunk} AND a.status = 'active'
+                ON CONFLICT (idempotency_key) DO NOTHING
+                """,
+                [
+                    settings.DEFAULT_FROM_EMAIL, single_line(job.org.reply_to), *part_params,
+                    True, True, str(locked.pk), db_now, db_now, *id_params,
+                ],
+            )
             cursor.execute(
                 f"""
                 INSERT INTO {event_table} (org_id, application_id, job_id, actor_label, kind, data, created_at)
                 SELECT a.org_id, a.id, a.job_id, %s, 'closed_out', %s, %s
-                FROM {app_table} a WHERE a.id IN ({placeholders}) AND a.status = 'active'
+                FROM {app_table} a WHERE {in_chunk} AND a.status = 'active'
                 """,
                 [SYSTEM_LABEL, json.dumps({"close_out": locked.pk, "outcome": locked.outcome}),
-                 db_now, *ids],
+                 db_now, *id_params],
             )
-        changed = Application.objects.filter(id__in=ids, status=ApplicationStatus.ACTIVE).update(
-            status=ApplicationStatus.DECLINED,
-            decline_reason=DeclineReason.POSITION_CLOSED,
-            decided_at=now,
-            respond_by=None,
-            promise_watch=PromiseWatch.PENDING,
-            pending_decline_at=None,
-            last_contacted_at=now,
-            last_automated_at=now,
-            closed_out_by=locked.pk,
-        )
+            cursor.execute(
+                f"""
+                UPDATE {app_table} AS a SET status = %s, decline_reason = %s, decided_at = %s,
+                    respond_by = NULL, promise_watch = %s, pending_decline_at = NULL,
+                    last_contacted_at = %s, last_automated_at = %s, closed_out_by = %s
+                WHERE {in_chunk} AND a.status = 'active'
+                """,
+                [ApplicationStatus.DECLINED, DeclineReason.POSITION_CLOSED, db_now,
+                 PromiseWatch.PENDING, db_now, db_now, locked.pk, *id_params],
+            )
+            changed = cursor.rowcount
         CloseOut.objects.filter(pk=locked.pk).update(done=F("done") + changed)
     return changed
 

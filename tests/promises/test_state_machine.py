@@ -123,7 +123,11 @@ class EngineMachine(RuleBasedStateMachine):
         self.jobs = [
             hiring.create_job(org=self.org, title=f"Role {n}", owner=owner) for n in range(2)
         ]
-        # Short promises, so a few clock advances reach reminders, nudges and updates.
+        # Short promises, so a few clock advances reach reminders, nudges and updates; but
+        # longer than the minimum gap: a shorter one can't keep both the promise and the gap
+        # (see test_policy_conflicts.py), a known open question, not something for this
+        # machine to rediscover every run.
+        promise_days = tuple(max(days, gap + 1) for days in promise_days)
         for job, days in zip(self.jobs, promise_days, strict=True):
             Stage.objects.filter(pipeline_id=job.pipeline_id).update(promise_business_days=days)
         for n in range(3):
@@ -234,13 +238,22 @@ class EngineMachine(RuleBasedStateMachine):
         report = delivery.drain()
         assert report.failed == 0
 
-    @rule(hours=st.one_of(st.integers(1, 12), st.integers(13, 72)))
-    def advance_clock(self, hours: int) -> None:
-        """Time passes; the scheduler runs every hour meanwhile, as a deployed one would."""
-        for _ in range(hours):
-            self.clock.advance(timedelta(hours=1))
+    def _pass_time(self, total: timedelta, tick: timedelta) -> None:
+        """Time passes; the scheduler runs every `tick` meanwhile, as a deployed one would
+        (every few seconds there; a coarser tick here only makes the test harsher)."""
+        end = self.clock.current + total
+        while self.clock.current < end:
+            self.clock.advance(min(tick, end - self.clock.current))
             scheduler.run_until_idle()
         self.settled = True
+
+    @rule(hours=st.integers(1, 12))
+    def advance_hours(self, hours: int) -> None:
+        self._pass_time(timedelta(hours=hours), timedelta(hours=1))
+
+    @rule(days=st.integers(1, 6))
+    def advance_days(self, days: int) -> None:
+        self._pass_time(timedelta(days=days), timedelta(hours=3))
 
     @rule(minutes=st.integers(1, 50))
     def advance_a_little(self, minutes: int) -> None:
