@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import re
-import uuid
 from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -163,7 +163,7 @@ def _address_header(name: str, display_name: str, address: str) -> str | None:
 
 def _body_part(content_type: str, text: str) -> bytes:
     lines = _LINE_END.split(text)
-    if text.isascii() and all(len(line) <= 998 for line in lines):
+    if text.isascii() and (len(text) <= 998 or max(map(len, lines)) <= 998):
         body = "\r\n".join(lines).encode("ascii")
         encoding = "7bit"
     else:
@@ -208,7 +208,7 @@ def _build_direct(message: Message) -> bytes | None:
         if not message.body_html:
             return "\r\n".join(headers).encode("ascii") + b"\r\n" + text_part
         html_part = _body_part("text/html", message.body_html)
-        boundary = f"=_hb_{uuid.uuid4().hex}"
+        boundary = f"=_hb_{os.urandom(16).hex()}"
         headers.append(f'Content-Type: multipart/alternative; boundary="{boundary}"')
         head = "\r\n".join(headers).encode("ascii")
     except UnicodeEncodeError:
