@@ -256,10 +256,14 @@ def main() -> None:
         f"status page benchmark: gunicorn 2 sync workers, {vendor}, loopback, "
         f"{args.clients} client threads, {args.seconds:g} s per run (best of 2)"
     )
-    print(
-        f"  page cache {'off' if args.no_cache else 'on (5 s)'}; SQLite connections "
-        f"{'persistent' if args.persistent_sqlite else 'opened per request (project default)'}"
+    connections = (
+        "PostgreSQL connections kept 60 s (project default)"
+        if vendor == "postgresql"
+        else "SQLite connections persistent"
+        if args.persistent_sqlite
+        else "SQLite connections opened per request (project default)"
     )
+    print(f"  page cache {'off' if args.no_cache else 'on (5 s)'}; {connections}")
     print(f"  hello world : {hello_rate:8.0f} req/s")
     print(f"  status page : {status_rate:8.0f} req/s")
     print(f"  ratio       : {status_rate / hello_rate:8.2f}  (target >= 0.5)")
