@@ -35,6 +35,7 @@ from heardback.hiring.models import (
 )
 from heardback.messaging.headers import clean_email_address, single_line
 from heardback.messaging.rendering import Rendered, TemplateError, render_message, render_string
+from heardback.promises.policy import get_policy
 
 INVITATION_DAYS = 7
 BULK_LIMIT = 100_000
@@ -358,11 +359,16 @@ def update_job(
     title = single_line(title, max_length=200)
     if not title:
         errors["title"] = ["A job needs a title."]
+    shortest = get_policy(org=job.org).min_gap_days
     for name, days in stages.values():
         if not single_line(name, max_length=100):
             errors.setdefault("stages", []).append("Every stage needs a name.")
-        if not 1 <= days <= 60:
-            errors.setdefault("stages", []).append("Promises are between 1 and 60 business days.")
+        if not shortest <= days <= 60:
+            errors.setdefault("stages", []).append(
+                f"Promises are between {shortest} and 60 business days: at least the "
+                "organisation's minimum gap between automated updates, so an honest update "
+                "is never held back when a promise falls due."
+            )
     if closeout_body.strip():
         try:
             check_template(subject=closeout_subject or "-", body=closeout_body)

@@ -21,8 +21,26 @@ def get_policy(*, org: Org) -> OrgPolicy:
     return policy
 
 
-def validate_policy(values: dict[str, Any]) -> None:
-    """Reject settings that can't all be kept at once, with a message per field."""
+def shortest_stage_promise(*, org: Org) -> tuple[int, str] | None:
+    """The shortest promise any stage of this org makes: (business days, "Job: stage")."""
+    from heardback.hiring.models import Stage
+
+    stage = (
+        Stage.objects.filter(org=org).select_related("pipeline")
+        .order_by("promise_business_days", "id").first()
+    )
+    if stage is None:
+        return None
+    return stage.promise_business_days, f"{stage.pipeline.name}: {stage.name}"
+
+
+def validate_policy(values: dict[str, Any], *, shortest_promise: tuple[int, str] | None = None) -> None:
+    """Reject settings that can't all be kept at once, with a message per field.
+
+    The minimum gap between automated updates must fit inside every promise and every
+    automatic extension; otherwise the honest update owed at a missed promise would be held
+    back by the gap and the promise broken.
+    """
     errors: dict[str, list[str]] = {}
 
     def add(field: str, message: str) -> None:
@@ -48,6 +66,19 @@ def validate_policy(values: dict[str, Any]) -> None:
         add("extension_business_days", "Choose between 1 and 10 business days.")
     if not 0 <= values["extension_cap"] <= 5:
         add("extension_cap", "Choose between 0 and 5 extensions.")
+    if values["extension_business_days"] < gap:
+        add(
+            "extension_business_days",
+            f"An automatic extension must be at least the minimum gap ({gap} days), or the "
+            "next honest update could not be sent when it is due.",
+        )
+    if shortest_promise is not None and shortest_promise[0] < gap:
+        days, where = shortest_promise
+        add(
+            "min_gap_days",
+            f"The stage “{where}” promises an answer within {days} business day(s); the "
+            f"minimum gap can't be longer than the shortest promise.",
+        )
     if values["past_cap_action"] not in PastCapAction.values:
         add("past_cap_action", "Choose escalate or decline.")
     if not 0 <= values["decline_delay_business_days"] <= 5:

@@ -26,7 +26,13 @@ from heardback.messaging.models import Message, MessageStatus
 from heardback.promises import candidate_messages as texts
 from heardback.promises.closeout import closeout_template
 from heardback.promises.models import CloseOut, OrgPolicy
-from heardback.promises.policy import EDITABLE_FIELDS, get_policy, policy_values, validate_policy
+from heardback.promises.policy import (
+    EDITABLE_FIELDS,
+    get_policy,
+    policy_values,
+    shortest_stage_promise,
+    validate_policy,
+)
 
 __all__ = [
     "cancel_decline", "close_job", "close_out_preview", "extend_promise", "get_policy",
@@ -47,7 +53,7 @@ def update_policy(*, org: Org, actor: Member, **fields: Any) -> OrgPolicy:
     with transaction.atomic():
         policy = OrgPolicy.objects.select_for_update().get(pk=get_policy(org=org).pk)
         values = policy_values(policy) | fields
-        validate_policy(values)
+        validate_policy(values, shortest_promise=shortest_stage_promise(org=org))
         for name, value in fields.items():
             setattr(policy, name, value)
         policy.save()

@@ -1,12 +1,9 @@
-"""Settings the engine accepts but cannot keep: a promise and the minimum gap in conflict.
+"""A promise and the minimum gap can't conflict: such settings are refused.
 
-The acknowledgement counts as an automated message for the minimum gap. When a stage's
-promise falls due sooner than the gap allows the next automated message, the honest
-"no decision yet" update is held back by the gap and the promise is broken until the gap
-has passed. Either the policy should refuse such
-settings, or the acknowledgement should not count against the gap; that is a product
-decision. This test records the conflict and will start passing (strict xfail: then fail,
-so someone removes the mark) once it is resolved either way.
+The honest "no decision yet" update owed at a missed promise is an automated update, so it
+must never be held back by the minimum gap. The policy therefore refuses a gap longer than
+the shortest stage promise or the automatic extension, and the job editor refuses a stage
+promise shorter than the gap. With the shortest settings allowed, every promise is kept.
 """
 
 from __future__ import annotations
@@ -37,16 +34,51 @@ def _walk(traveller: time_machine.Coordinates, hours: int) -> list[str]:
     return problems
 
 
-@pytest.mark.xfail(strict=True, reason="promise shorter than the minimum gap: open question")
-def test_a_promise_shorter_than_the_minimum_gap_is_kept_or_refused() -> None:
+def test_the_shortest_allowed_promise_is_kept_despite_the_gap() -> None:
     with time_machine.travel(START, tick=False) as traveller:
         org = make_org()
         admin = make_member(org=org, role=Role.ADMIN)
+        services.update_policy(
+            org=org, actor=admin, min_gap_days=2, grace_hours=24, extension_business_days=2
+        )
         job = make_job(org=org)
-        try:
-            services.update_policy(org=org, actor=admin, min_gap_days=3, grace_hours=24)
-            Stage.objects.filter(pipeline_id=job.pipeline_id).update(promise_business_days=1)
-        except ValidationError:
-            return  # refusing the combination is one way to resolve it
+        Stage.objects.filter(pipeline_id=job.pipeline_id).update(promise_business_days=2)
         make_application(job=job)
-        assert _walk(traveller, 4 * 24) == []
+        assert _walk(traveller, 10 * 24) == []
+
+
+def test_a_gap_longer_than_a_stage_promise_is_refused() -> None:
+    org = make_org()
+    admin = make_member(org=org, role=Role.ADMIN)
+    job = make_job(org=org)
+    Stage.objects.filter(pipeline_id=job.pipeline_id, position=0).update(promise_business_days=2)
+    with pytest.raises(ValidationError) as error:
+        services.update_policy(org=org, actor=admin, min_gap_days=3)
+    assert "shortest promise" in str(error.value.message_dict["min_gap_days"])
+
+
+def test_an_extension_shorter_than_the_gap_is_refused() -> None:
+    org = make_org()
+    admin = make_member(org=org, role=Role.ADMIN)
+    with pytest.raises(ValidationError) as error:
+        services.update_policy(org=org, actor=admin, min_gap_days=3, extension_business_days=2)
+    assert "extension_business_days" in error.value.message_dict
+
+
+def test_the_job_editor_refuses_a_stage_promise_shorter_than_the_gap() -> None:
+    from heardback.console import services as console
+    from heardback.hiring.errors import HiringError
+
+    org = make_org()
+    admin = make_member(org=org, role=Role.ADMIN)
+    job = make_job(org=org)
+    stages = {
+        stage.pk: (stage.name, 1 if stage.position == 0 else stage.promise_business_days)
+        for stage in Stage.objects.filter(pipeline_id=job.pipeline_id)
+    }
+    with pytest.raises(HiringError) as error:
+        console.update_job(
+            job=job, actor=admin, title=job.title, location="", description="",
+            owner=job.owner, stages=stages, closeout_subject="", closeout_body="",
+        )
+    assert "minimum gap" in str(error.value.message_dict["stages"])
