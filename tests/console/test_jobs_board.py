@@ -88,7 +88,7 @@ def test_edit_job_stages_promises_and_close_out_wording(world: World) -> None:
     for stage in stages:
         data[f"stage-{stage.pk}-name"] = stage.name
         data[f"stage-{stage.pk}-days"] = 4
-    data[f"stage-{stages[0].pk}-days"] = 2
+    data[f"stage-{stages[0].pk}-days"] = 3
     response = client_for(world.recruiter).post(
         reverse("console:job_edit", args=[world.job.pk]), data
     )
@@ -97,7 +97,7 @@ def test_edit_job_stages_promises_and_close_out_wording(world: World) -> None:
     assert world.job.title == "Senior Data Engineer"
     assert world.job.closeout_subject == "About {{ job_title }}"
     stages[0].refresh_from_db()
-    assert stages[0].promise_business_days == 2
+    assert stages[0].promise_business_days == 3
 
 
 def test_edit_job_refuses_a_zero_day_promise_inline(world: World) -> None:
@@ -112,7 +112,7 @@ def test_edit_job_refuses_a_zero_day_promise_inline(world: World) -> None:
         },
     )
     assert response.status_code == 200
-    assert "between 1 and 60 business days" in response.content.decode()
+    assert "between 3 and 60 business days" in response.content.decode()
     stage.refresh_from_db()
     assert stage.promise_business_days != 0
 
