@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,9 @@ from tests.messaging.conftest import queue_messages
 CLAIM_SCRIPT = """
 import json, os, time
 from heardback.messaging.delivery import claim_batch
-time.sleep(max(0.0, float(os.environ["START_AT"]) - time.time()))
+print("READY", flush=True)
+while not os.path.exists(os.environ["START_FLAG"]):
+    time.sleep(0.005)
 ids = []
 while batch := claim_batch(worker_id=os.environ["WORKER_ID"], size=5):
     ids += [m.pk for m in batch]
@@ -69,14 +70,14 @@ def test_concurrent_claims_from_threads_are_disjoint() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_claims_from_processes_are_disjoint(tmp_path: Path) -> None:
     expected = {m.pk for m in queue_messages(1000)}
-    start_at = time.time() + 4  # all three start claiming at the same moment
+    start_flag = tmp_path / "start"
     running = {
         f"proc{i}": processes.start(
             ["shell", "-c", CLAIM_SCRIPT],
             env=processes.process_env(
                 email_url="smtp://127.0.0.1:9",
                 var_dir=tmp_path,
-                START_AT=str(start_at),
+                START_FLAG=str(start_flag),
                 WORKER_ID=f"proc{i}",
             ),
         )
@@ -84,6 +85,11 @@ def test_concurrent_claims_from_processes_are_disjoint(tmp_path: Path) -> None:
     }
     claims: dict[str, list[int]] = {}
     try:
+        # All three start claiming at the same moment, however long each took to boot.
+        for process in running.values():
+            assert process.stdout is not None
+            assert process.stdout.readline().strip() == b"READY"
+        start_flag.touch()
         for worker, process in running.items():
             out, err = process.communicate(timeout=180)
             assert process.returncode == 0, err.decode()
