@@ -1,10 +1,10 @@
 """`heardback <command>`: the project's management commands, with dashes allowed.
 
-    heardback run            web + delivery worker (+ scheduler, + dev mailbox) together
-    heardback worker         the delivery worker
-    heardback demo           load the demo org
-    heardback check-silence  prove the max-silence invariant over the whole database
-    heardback <any manage.py command>
+heardback run            web + delivery worker (+ scheduler, + dev mailbox) together
+heardback worker         the delivery worker
+heardback demo           load the demo org
+heardback check-silence  prove the max-silence invariant over the whole database
+heardback <any manage.py command>
 """
 
 from __future__ import annotations
@@ -39,7 +39,9 @@ def _use_simulation_database(args: list[str]) -> None:
         elif arg == "--database-url" and index + 1 < len(args):
             url = args[index + 1]
     if not url:
-        var_dir = Path(os.environ.get("HEARDBACK_VAR_DIR", Path(__file__).resolve().parent.parent / "var"))
+        var_dir = Path(
+            os.environ.get("HEARDBACK_VAR_DIR", Path(__file__).resolve().parent.parent / "var")
+        )
         var_dir.mkdir(parents=True, exist_ok=True)
         scratch = var_dir / "simulation.sqlite3"
         for suffix in ("", "-wal", "-shm"):

@@ -59,9 +59,7 @@ def _development_secret_key() -> str:
     return key_file.read_text().strip()
 
 
-SECRET_KEY = env_str("SECRET_KEY") or (
-    "" if IS_PRODUCTION else _development_secret_key()
-)
+SECRET_KEY = env_str("SECRET_KEY") or ("" if IS_PRODUCTION else _development_secret_key())
 if IS_PRODUCTION and len(SECRET_KEY) < 50:
     raise ValueError("SECRET_KEY must be set to at least 50 random characters in production")
 
@@ -172,9 +170,7 @@ MEDIA_ROOT = VAR_DIR / "media"
 # --- Email --------------------------------------------------------------------------------
 # HEARDBACK_EMAIL_URL: smtp://user:pass@host:port (add ?tls=1 or ?ssl=1), or anymail:<esp>
 # to send through an email service with django-anymail (configure ANYMAIL_* as documented).
-EMAIL_URL = env_str(
-    "HEARDBACK_EMAIL_URL", "" if IS_PRODUCTION else "smtp://127.0.0.1:1025"
-)
+EMAIL_URL = env_str("HEARDBACK_EMAIL_URL", "" if IS_PRODUCTION else "smtp://127.0.0.1:1025")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Heardback <no-reply@heardback.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Django's own mail (password resets, invitations) goes through the outbox too.

@@ -13,8 +13,12 @@ from heardback.hiring.models import Application, Job, Member, Org, Role
 _counter = itertools.count(1)
 
 
-def make_user(*, email: str | None = None, password: str = "correct horse battery staple",
-              **extra: Any) -> Any:
+def make_user(
+    *,
+    email: str | None = None,
+    password: str = "correct horse battery staple",  # noqa: S107 - test users only
+    **extra: Any,
+) -> Any:
     n = next(_counter)
     email = email or f"user{n}@example.com"
     return get_user_model().objects.create_user(
@@ -22,8 +26,9 @@ def make_user(*, email: str | None = None, password: str = "correct horse batter
     )
 
 
-def make_org(*, name: str | None = None, country: str = "DE", time_zone: str = "Europe/Berlin",
-             **extra: Any) -> Org:
+def make_org(
+    *, name: str | None = None, country: str = "DE", time_zone: str = "Europe/Berlin", **extra: Any
+) -> Org:
     n = next(_counter)
     return services.create_org(
         name=name or f"Org {n}", slug=f"org-{n}", country=country, time_zone=time_zone, **extra
@@ -39,10 +44,13 @@ def make_job(*, org: Org, title: str = "Engineer", owner: Member | None = None) 
     return services.create_job(org=org, title=title, owner=owner)
 
 
-def make_application(*, job: Job, name: str | None = None, email: str | None = None,
-                     **extra: Any) -> Application:
+def make_application(
+    *, job: Job, name: str | None = None, email: str | None = None, **extra: Any
+) -> Application:
     n = next(_counter)
     return services.apply(
-        job=job, name=name or f"Candidate {n}", email=email or f"candidate{n}@example.net",
+        job=job,
+        name=name or f"Candidate {n}",
+        email=email or f"candidate{n}@example.net",
         **extra,
     )

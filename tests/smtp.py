@@ -63,7 +63,9 @@ class RecordingHandler:
                 assert session.transport is not None
                 session.transport.close()
                 return "421 closing"
-            reply = self.behaviour.replies.pop(0) if self.behaviour.replies else self.behaviour.default
+            reply = (
+                self.behaviour.replies.pop(0) if self.behaviour.replies else self.behaviour.default
+            )
             if reply.startswith("250"):
                 self.received.append(
                     Received(

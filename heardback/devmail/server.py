@@ -35,6 +35,6 @@ def read_mailbox(path: Path) -> list[tuple[str, Any]]:
     if not path.exists():
         return []
     box = mailbox.Maildir(str(path), create=False)
-    items = [(key, box[key]) for key in box.keys()]
+    items = [(key, box[key]) for key in box.keys()]  # noqa: SIM118 - Maildir is no dict
     items.sort(key=lambda item: item[1].get_date(), reverse=True)
     return items

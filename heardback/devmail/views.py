@@ -74,7 +74,9 @@ def html_part(request: HttpRequest, key: str) -> HttpResponse:
             _text, html = _parts(message)
             response = HttpResponse(html, content_type="text/html; charset=utf-8")
             # Email HTML is untrusted here: no scripts, no same-origin access.
-            response["Content-Security-Policy"] = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
+            response["Content-Security-Policy"] = (
+                "sandbox; default-src 'none'; style-src 'unsafe-inline'"
+            )
             response["X-Frame-Options"] = "SAMEORIGIN"
             return response
     raise Http404("No such message.")

@@ -141,12 +141,15 @@ class ApplicationAdmin(OrgScopedAdmin):
     @admin.display(description="Messages (delivery status)")
     def messages(self, obj: Application) -> str:
         rows = Message.objects.filter(org_id=obj.org_id, application_id=obj.pk).order_by("id")
-        return "\n".join(
-            f"{m.created_at:%Y-%m-%d %H:%M} {m.kind}: {m.subject} [{m.status}"
-            + (f": {m.last_error}" if m.last_error else "")
-            + "]"
-            for m in rows
-        ) or "none"
+        return (
+            "\n".join(
+                f"{m.created_at:%Y-%m-%d %H:%M} {m.kind}: {m.subject} [{m.status}"
+                + (f": {m.last_error}" if m.last_error else "")
+                + "]"
+                for m in rows
+            )
+            or "none"
+        )
 
 
 @admin.register(Event)

@@ -97,8 +97,9 @@ def create_org(
     )
     org.full_clean()
     try:
-        deadline_after(clock.now(), 1, time_zone=time_zone, country=org.country,
-                       subdivision=org.subdivision)
+        deadline_after(
+            clock.now(), 1, time_zone=time_zone, country=org.country, subdivision=org.subdivision
+        )
     except UnknownCountry as error:
         raise HiringError(str(error)) from error
     org.save()
@@ -262,8 +263,12 @@ def apply(
     now = clock.now()
     with transaction.atomic():
         candidate = _upsert_candidate(
-            org=org, name=clean_name, email=clean_email, phone=clean_phone,
-            language=language, time_zone=time_zone,
+            org=org,
+            name=clean_name,
+            email=clean_email,
+            phone=clean_phone,
+            language=language,
+            time_zone=time_zone,
         )
         existing = Application.objects.filter(job=job, candidate=candidate).first()
         if existing is not None:
@@ -283,7 +288,10 @@ def apply(
         set_promise(application, promise_for(application, stage=first_stage, start=now))
         application.save()
         record_event(
-            org=org, kind="applied", actor=actor, application=application,
+            org=org,
+            kind="applied",
+            actor=actor,
+            application=application,
             data={"source": source} if source else {},
         )
         tell_candidate(
@@ -320,8 +328,14 @@ def tell_candidate(
     The caller saves the application (inside the same transaction).
     """
     message = messages.send_to_candidate(
-        application, kind=kind, key=key, subject_template=subject_template,
-        body_template=body_template, automated=automated, final=final, extra=extra,
+        application,
+        kind=kind,
+        key=key,
+        subject_template=subject_template,
+        body_template=body_template,
+        automated=automated,
+        final=final,
+        extra=extra,
     )
     if message is not None:
         application.last_contacted_at = message.created_at
@@ -341,9 +355,7 @@ def _lock(application: Application) -> Application:
 
 def _require_active(application: Application) -> None:
     if application.status != ApplicationStatus.ACTIVE:
-        raise NotActive(
-            f"This application is already {application.get_status_display().lower()}."
-        )
+        raise NotActive(f"This application is already {application.get_status_display().lower()}.")
 
 
 def move_to_stage(
@@ -364,7 +376,10 @@ def move_to_stage(
         application.extensions_used = 0
         set_promise(application, promise_for(application, stage=stage, start=now))
         event = record_event(
-            org=application.org, kind="stage_changed", actor=actor, application=application,
+            org=application.org,
+            kind="stage_changed",
+            actor=actor,
+            application=application,
             data={"from": previous.name, "to": stage.name},
         )
         # Only a change the candidate can see is worth a message: internal moves between
@@ -508,6 +523,9 @@ def add_note(*, application: Application, text: str, actor: Member) -> Event:
     if len(text) > 10_000:
         raise HiringError("A note can be at most 10,000 characters.")
     return record_event(
-        org=application.org, kind="note", actor=actor, application=application,
+        org=application.org,
+        kind="note",
+        actor=actor,
+        application=application,
         data={"text": text},
     )

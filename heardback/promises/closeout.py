@@ -47,8 +47,13 @@ def _rendered_for(job: Job, outcome: str, language: str) -> tuple[str, str, str]
     subject_tpl, body_tpl = closeout_template(job, outcome)
     with translation.override(language):
         context = {
-            "first_name": FIRST, "candidate_name": FULL, "job_title": job.title,
-            "org_name": job.org.name, "stage": "", "respond_by": "", "respond_by_long": "",
+            "first_name": FIRST,
+            "candidate_name": FULL,
+            "job_title": job.title,
+            "org_name": job.org.name,
+            "stage": "",
+            "respond_by": "",
+            "respond_by_long": "",
             "status_url": "",
         }
         subject = single_line(render_string(str(subject_tpl), context))
@@ -59,11 +64,20 @@ def _rendered_for(job: Job, outcome: str, language: str) -> tuple[str, str, str]
 def _first_name_sql() -> str:
     if connection.vendor == "postgresql":
         return "split_part(c.name, ' ', 1)"
-    return "CASE WHEN instr(c.name, ' ') > 0 THEN substr(c.name, 1, instr(c.name, ' ') - 1) ELSE c.name END"
+    return (
+        "CASE WHEN instr(c.name, ' ') > 0 "
+        "THEN substr(c.name, 1, instr(c.name, ' ') - 1) ELSE c.name END"
+    )
 
 
 def _html_escaped(sql: str) -> str:
-    for raw, safe in [("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;")]:
+    for raw, safe in [
+        ("&", "&amp;"),
+        ("<", "&lt;"),
+        (">", "&gt;"),
+        ('"', "&quot;"),
+        ("'", "&#x27;"),
+    ]:
         sql = f"REPLACE({sql}, '{raw.replace("'", "''")}', '{safe}')"
     return sql
 
@@ -125,6 +139,7 @@ def process_chunk(close_out: CloseOut, *, limit: int) -> int:
             parts.append(_fill(f"CASE c.language {whens} ELSE %s END", html=html))
             part_params += [v for code in codes[1:] for v in (code, rendered[code][index])]
             part_params.append(rendered[codes[0]][index])
+        # Table names come from model metadata and every value is a bound parameter.
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
@@ -141,20 +156,32 @@ def process_chunk(close_out: CloseOut, *, limit: int) -> int:
                 FROM {app_table} a JOIN {cand_table} c ON c.id = a.candidate_id
                 WHERE {in_chunk} AND a.status = 'active'
                 ON CONFLICT (idempotency_key) DO NOTHING
-                """,
+                """,  # noqa: S608
                 [
-                    settings.DEFAULT_FROM_EMAIL, single_line(job.org.reply_to), *part_params,
-                    True, True, str(locked.pk), db_now, db_now, *id_params,
+                    settings.DEFAULT_FROM_EMAIL,
+                    single_line(job.org.reply_to),
+                    *part_params,
+                    True,
+                    True,
+                    str(locked.pk),
+                    db_now,
+                    db_now,
+                    *id_params,
                 ],
             )
             cursor.execute(
                 f"""
-                INSERT INTO {event_table} (org_id, application_id, job_id, actor_label, kind, data, created_at)
+                INSERT INTO {event_table}
+                    (org_id, application_id, job_id, actor_label, kind, data, created_at)
                 SELECT a.org_id, a.id, a.job_id, %s, 'closed_out', %s, %s
                 FROM {app_table} a WHERE {in_chunk} AND a.status = 'active'
-                """,
-                [SYSTEM_LABEL, json.dumps({"close_out": locked.pk, "outcome": locked.outcome}),
-                 db_now, *id_params],
+                """,  # noqa: S608
+                [
+                    SYSTEM_LABEL,
+                    json.dumps({"close_out": locked.pk, "outcome": locked.outcome}),
+                    db_now,
+                    *id_params,
+                ],
             )
             cursor.execute(
                 f"""
@@ -162,9 +189,17 @@ def process_chunk(close_out: CloseOut, *, limit: int) -> int:
                     respond_by = NULL, promise_watch = %s, pending_decline_at = NULL,
                     last_contacted_at = %s, last_automated_at = %s, closed_out_by = %s
                 WHERE {in_chunk} AND a.status = 'active'
-                """,
-                [ApplicationStatus.DECLINED, DeclineReason.POSITION_CLOSED, db_now,
-                 PromiseWatch.PENDING, db_now, db_now, locked.pk, *id_params],
+                """,  # noqa: S608
+                [
+                    ApplicationStatus.DECLINED,
+                    DeclineReason.POSITION_CLOSED,
+                    db_now,
+                    PromiseWatch.PENDING,
+                    db_now,
+                    db_now,
+                    locked.pk,
+                    *id_params,
+                ],
             )
             changed = cursor.rowcount
         CloseOut.objects.filter(pk=locked.pk).update(done=F("done") + changed)
@@ -177,4 +212,3 @@ def run_close_outs(*, now: Any, limit: int) -> int:
     for close_out in CloseOut.objects.filter(finished_at__isnull=True, reopened_at__isnull=True):
         handled += process_chunk(close_out, limit=limit)
     return handled
-

@@ -26,7 +26,8 @@ def find_violations(*, now: datetime) -> list[Violation]:
     violations: list[Violation] = []
     orgs = (
         Application.objects.filter(status=ApplicationStatus.ACTIVE)
-        .values_list("org_id", flat=True).distinct()
+        .values_list("org_id", flat=True)
+        .distinct()
     )
     from heardback.hiring.models import Org
 
@@ -39,17 +40,28 @@ def find_violations(*, now: datetime) -> list[Violation]:
         ).select_related("candidate", "job")
         for application in silent.iterator(chunk_size=2000):
             days = (now - application.last_contacted_at).total_seconds() / 86400
-            violations.append(Violation(
-                application.pk, org.pk, application.candidate.email, application.job.title,
-                f"silent for {days:.1f} days (window {policy.max_silence_days})",
-            ))
+            violations.append(
+                Violation(
+                    application.pk,
+                    org.pk,
+                    application.candidate.email,
+                    application.job.title,
+                    f"silent for {days:.1f} days (window {policy.max_silence_days})",
+                )
+            )
         overdue = active.filter(
             respond_by__lt=now - timedelta(hours=policy.grace_hours) - SLACK,
             pending_decline_at__isnull=True,
         ).select_related("candidate", "job")
         for application in overdue.iterator(chunk_size=2000):
-            violations.append(Violation(
-                application.pk, org.pk, application.candidate.email, application.job.title,
-                f"past its promise ({application.respond_by:%Y-%m-%d %H:%M} UTC) without an update",
-            ))
+            violations.append(
+                Violation(
+                    application.pk,
+                    org.pk,
+                    application.candidate.email,
+                    application.job.title,
+                    f"past its promise ({application.respond_by:%Y-%m-%d %H:%M} UTC) "
+                    "without an update",
+                )
+            )
     return violations

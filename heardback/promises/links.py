@@ -58,7 +58,9 @@ class UsableLink:
 
 def check_link(*, token: str, user: object) -> UsableLink:
     link = (
-        ActionLink.objects.select_related("member__user", "application__job", "application__candidate")
+        ActionLink.objects.select_related(
+            "member__user", "application__job", "application__candidate"
+        )
         .filter(token_hash=_hash(token))
         .first()
     )

@@ -38,7 +38,7 @@ class OrgPolicy(models.Model):
         max_length=10, choices=PastCapAction.choices, default=PastCapAction.ESCALATE
     )
     decline_delay_business_days = models.PositiveSmallIntegerField(
-        default=0, help_text="Hold declines this many business days (0–5) so they can be undone"
+        default=0, help_text="Hold declines this many business days (0 to 5) so they can be undone"
     )
     close_out_undo_hours = models.PositiveSmallIntegerField(
         default=24, help_text="A closed job can be reopened, restoring its candidates, this long"

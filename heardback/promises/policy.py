@@ -10,9 +10,15 @@ from heardback.hiring.models import Org
 from heardback.promises.models import OrgPolicy, PastCapAction
 
 EDITABLE_FIELDS = [
-    "max_silence_days", "min_gap_days", "nudge_lead_hours", "grace_hours",
-    "extension_business_days", "extension_cap", "past_cap_action",
-    "decline_delay_business_days", "close_out_undo_hours",
+    "max_silence_days",
+    "min_gap_days",
+    "nudge_lead_hours",
+    "grace_hours",
+    "extension_business_days",
+    "extension_cap",
+    "past_cap_action",
+    "decline_delay_business_days",
+    "close_out_undo_hours",
 ]
 
 
@@ -26,15 +32,19 @@ def shortest_stage_promise(*, org: Org) -> tuple[int, str] | None:
     from heardback.hiring.models import Stage
 
     stage = (
-        Stage.objects.filter(org=org).select_related("pipeline")
-        .order_by("promise_business_days", "id").first()
+        Stage.objects.filter(org=org)
+        .select_related("pipeline")
+        .order_by("promise_business_days", "id")
+        .first()
     )
     if stage is None:
         return None
     return stage.promise_business_days, f"{stage.pipeline.name}: {stage.name}"
 
 
-def validate_policy(values: dict[str, Any], *, shortest_promise: tuple[int, str] | None = None) -> None:
+def validate_policy(
+    values: dict[str, Any], *, shortest_promise: tuple[int, str] | None = None
+) -> None:
     """Reject settings that can't all be kept at once, with a message per field.
 
     The minimum gap between automated updates must fit inside every promise and every

@@ -35,8 +35,14 @@ from heardback.promises.policy import (
 )
 
 __all__ = [
-    "cancel_decline", "close_job", "close_out_preview", "extend_promise", "get_policy",
-    "reopen_job", "schedule_decline", "update_policy",
+    "cancel_decline",
+    "close_job",
+    "close_out_preview",
+    "extend_promise",
+    "get_policy",
+    "reopen_job",
+    "schedule_decline",
+    "update_policy",
 ]
 
 
@@ -84,7 +90,9 @@ def schedule_decline(
     """
     _check_actor(actor, application.org_id)
     policy = get_policy(org=application.org)
-    delay = policy.decline_delay_business_days if delay_business_days is None else delay_business_days
+    delay = (
+        policy.decline_delay_business_days if delay_business_days is None else delay_business_days
+    )
     if not 0 <= delay <= 5:
         raise HiringError("A decline can be held for 0 to 5 business days.")
     if reason not in DeclineReason.values:
@@ -111,7 +119,10 @@ def schedule_decline(
         application.pending_decline_by = actor
         application.save()
         hiring.record_event(
-            org=application.org, kind="decline_scheduled", actor=actor, application=application,
+            org=application.org,
+            kind="decline_scheduled",
+            actor=actor,
+            application=application,
             data={"reason": reason, "send_at": application.pending_decline_at.isoformat()},
         )
     return application
@@ -157,10 +168,14 @@ def send_pending_decline(*, application: Application) -> bool:
 
 
 def extend_promise(
-    *, application: Application, business_days: int, actor: Member | None, note: str = "",
+    *,
+    application: Application,
+    business_days: int,
+    actor: Member | None,
+    note: str = "",
     automated: bool = False,
 ) -> Application:
-    """"Need N more days": move the promise and tell the candidate honestly."""
+    """ "Need N more days": move the promise and tell the candidate honestly."""
     _check_actor(actor, application.org_id)
     if not 1 <= business_days <= 20:
         raise HiringError("Ask for between 1 and 20 more business days.")
@@ -174,21 +189,32 @@ def extend_promise(
         org = application.org
         hiring.set_promise(
             application,
-            deadline_after(now, business_days, time_zone=application.candidate.time_zone,
-                           country=org.country, subdivision=org.subdivision),
+            deadline_after(
+                now,
+                business_days,
+                time_zone=application.candidate.time_zone,
+                country=org.country,
+                subdivision=org.subdivision,
+            ),
         )
         if automated:
             application.extensions_used += 1
         event = hiring.record_event(
-            org=org, kind="promise_extended", actor=actor, application=application,
+            org=org,
+            kind="promise_extended",
+            actor=actor,
+            application=application,
             data={"business_days": business_days, "automatic": automated},
         )
         template = texts.NO_DECISION_YET if automated else texts.MORE_TIME
         hiring.tell_candidate(
-            application, kind="no_decision_yet" if automated else "more_time",
+            application,
+            kind="no_decision_yet" if automated else "more_time",
             key=f"app:{application.pk}:event:{event.pk}",
-            subject_template=template.subject, body_template=template.body,
-            automated=automated, extra={"note": note},
+            subject_template=template.subject,
+            body_template=template.body,
+            automated=automated,
+            extra={"note": note},
         )
         application.save()
     return application
@@ -232,12 +258,20 @@ def close_job(*, job: Job, actor: Member | None, outcome: str = "closed") -> Clo
             org_id=job.org_id, job=job, status=ApplicationStatus.ACTIVE
         ).count()
         close_out = CloseOut.objects.create(
-            org_id=job.org_id, job=job, outcome=outcome, started_by=actor, total=total,
-            created_at=now, undo_until=now + timedelta(hours=policy.close_out_undo_hours),
+            org_id=job.org_id,
+            job=job,
+            outcome=outcome,
+            started_by=actor,
+            total=total,
+            created_at=now,
+            undo_until=now + timedelta(hours=policy.close_out_undo_hours),
             finished_at=now if total == 0 else None,
         )
         hiring.record_event(
-            org=job.org, kind=f"job_{outcome}", actor=actor, job=job,
+            org=job.org,
+            kind=f"job_{outcome}",
+            actor=actor,
+            job=job,
             data={"close_out": close_out.pk, "active_candidates": total},
         )
     return close_out
@@ -254,7 +288,9 @@ def reopen_job(*, job: Job, actor: Member | None) -> Job:
         now = clock.now()
         close_out = (
             CloseOut.objects.select_for_update()
-            .filter(job=job, reopened_at__isnull=True).order_by("-created_at").first()
+            .filter(job=job, reopened_at__isnull=True)
+            .order_by("-created_at")
+            .first()
         )
         if close_out is not None and close_out.undo_until < now:
             raise HiringError(
@@ -278,14 +314,17 @@ def reopen_job(*, job: Job, actor: Member | None) -> Job:
 def _restore(close_out: CloseOut, *, actor: Member | None) -> int:
     applications = list(
         Application.objects.filter(
-            org_id=close_out.org_id, job_id=close_out.job_id, closed_out_by=close_out.pk,
+            org_id=close_out.org_id,
+            job_id=close_out.job_id,
+            closed_out_by=close_out.pk,
             status=ApplicationStatus.DECLINED,
         ).select_related("org", "job", "candidate", "stage")
     )
     by_app = {
         m.application_id: m
         for m in Message.objects.filter(
-            org_id=close_out.org_id, kind="close_out",
+            org_id=close_out.org_id,
+            kind="close_out",
             application_id__in=[a.pk for a in applications],
         )
     }
@@ -304,7 +343,10 @@ def _restore(close_out: CloseOut, *, actor: Member | None) -> int:
             application, hiring.promise_for(application, stage=application.stage, start=now)
         )
         event = hiring.record_event(
-            org=application.org, kind="restored", actor=actor, application=application,
+            org=application.org,
+            kind="restored",
+            actor=actor,
+            application=application,
             data={"close_out": close_out.pk},
         )
         message = by_app.get(application.pk)
@@ -314,8 +356,11 @@ def _restore(close_out: CloseOut, *, actor: Member | None) -> int:
             _rewind_contact(application)
         if message is not None and message.status in {MessageStatus.SENT, MessageStatus.SENDING}:
             hiring.tell_candidate(
-                application, kind="reopened", key=f"app:{application.pk}:event:{event.pk}",
-                subject_template=texts.REOPENED.subject, body_template=texts.REOPENED.body,
+                application,
+                kind="reopened",
+                key=f"app:{application.pk}:event:{event.pk}",
+                subject_template=texts.REOPENED.subject,
+                body_template=texts.REOPENED.body,
             )
         application.save()
     return len(applications)

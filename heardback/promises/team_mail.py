@@ -56,11 +56,17 @@ def send_reminder(member: Member, applications: Sequence[Application]) -> None:
         f"Hello {member.display_name},\n\n"
         f"{len(applications)} candidate(s) were promised an answer soon. A decision now, "
         "or a note that you need more time, keeps that promise:\n\n"
-        f"{lines}\n" + (f"…and {more} more.\n" if more > 0 else "") +
-        f"\nOpen your board: {settings.SITE_URL}/app/\n"
+        f"{lines}\n"
+        + (f"…and {more} more.\n" if more > 0 else "")
+        + f"\nOpen your board: {settings.SITE_URL}/app/\n"
     )
-    _send(member, kind="team_reminder", key=_key("reminder", member, applications, now),
-          subject=f"Reminder: {len(applications)} candidate(s) are due an answer soon", text=text)
+    _send(
+        member,
+        kind="team_reminder",
+        key=_key("reminder", member, applications, now),
+        subject=f"Reminder: {len(applications)} candidate(s) are due an answer soon",
+        text=text,
+    )
 
 
 def send_nudge(member: Member, applications: Sequence[Application]) -> None:
@@ -86,9 +92,13 @@ def send_nudge(member: Member, applications: Sequence[Application]) -> None:
         + (f"\n\n…and {more} more on your board: {settings.SITE_URL}/app/" if more > 0 else "")
         + "\n\nIf nobody decides, the candidate gets an honest 'no decision yet' update soon.\n"
     )
-    _send(member, kind="team_nudge", key=_key("nudge", member, applications, now),
-          subject=f"Due now: {len(applications)} candidate(s) are waiting for your decision",
-          text=text)
+    _send(
+        member,
+        kind="team_nudge",
+        key=_key("nudge", member, applications, now),
+        subject=f"Due now: {len(applications)} candidate(s) are waiting for your decision",
+        text=text,
+    )
 
 
 def send_escalation(admin: Member, applications: Sequence[Application]) -> None:
@@ -100,6 +110,10 @@ def send_escalation(admin: Member, applications: Sequence[Application]) -> None:
         "no decision. They have been told honestly that there is no news yet. Please make "
         "sure someone decides:\n\n" + lines + "\n"
     )
-    _send(admin, kind="team_escalation", key=_key("escalation", admin, applications, now),
-          subject=f"Escalation: {len(applications)} candidate(s) still without a decision",
-          text=text)
+    _send(
+        admin,
+        kind="team_escalation",
+        key=_key("escalation", admin, applications, now),
+        subject=f"Escalation: {len(applications)} candidate(s) still without a decision",
+        text=text,
+    )

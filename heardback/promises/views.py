@@ -19,8 +19,10 @@ from heardback.promises.models import ActionKind
 
 def _refused(request: HttpRequest, refusal: LinkRefused) -> HttpResponse:
     return render(
-        request, "promises/link_refused.html",
-        {"title": refusal.title, "detail": refusal.detail}, status=refusal.status,
+        request,
+        "promises/link_refused.html",
+        {"title": refusal.title, "detail": refusal.detail},
+        status=refusal.status,
     )
 
 
@@ -35,8 +37,11 @@ def act(request: HttpRequest, token: str) -> HttpResponse:
     link, application = usable.link, usable.application
     policy = services.get_policy(org=application.org)
     context = {
-        "link": link, "application": application, "reasons": DeclineReason.choices,
-        "default_days": policy.extension_business_days, "next_stage": hiring.next_stage(application),
+        "link": link,
+        "application": application,
+        "reasons": DeclineReason.choices,
+        "default_days": policy.extension_business_days,
+        "next_stage": hiring.next_stage(application),
         "errors": [],
     }
     if request.method == "GET":
@@ -67,7 +72,9 @@ def act(request: HttpRequest, token: str) -> HttpResponse:
             if not consume(link):
                 raise LinkRefused("This link has already been used", "Each link works once.")
             services.extend_promise(
-                application=application, business_days=days, actor=link.member,
+                application=application,
+                business_days=days,
+                actor=link.member,
                 note=request.POST.get("note", "")[:500],
             )
             done = f"{application.candidate.name} has been told you need {days} more business days."

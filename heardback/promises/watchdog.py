@@ -48,7 +48,10 @@ def _policies() -> Iterable[tuple[Org, OrgPolicy]]:
 def _watch_candidates(org: Org, watch: Iterable[str], due: Q, limit: int) -> list[int]:
     return list(
         Application.objects.filter(
-            due, org=org, status=ApplicationStatus.ACTIVE, pending_decline_at__isnull=True,
+            due,
+            org=org,
+            status=ApplicationStatus.ACTIVE,
+            pending_decline_at__isnull=True,
             promise_watch__in=list(watch),
         )
         .order_by("respond_by")
@@ -69,35 +72,60 @@ def _claim(application_id: int, check: Callable[[Application], bool]) -> Applica
     return application
 
 
+def _watch_is_due(
+    application: Application, states: set[str], after: datetime | None, until: datetime
+) -> bool:
+    return (
+        application.promise_watch in states
+        and application.pending_decline_at is None
+        and application.respond_by is not None
+        and (after is None or after < application.respond_by)
+        and application.respond_by <= until
+    )
+
+
+def _advance_watch(
+    org: Org,
+    *,
+    states: set[str],
+    after: datetime | None,
+    until: datetime,
+    to_state: str,
+    limit: int,
+) -> dict[int, tuple[Member, list[Application]]]:
+    """Move each due promise of `org` from `states` to `to_state`, one compare-and-set each.
+
+    Returns the applications this scheduler claimed, grouped by job owner for one digest.
+    """
+    due = Q(respond_by__lte=until) & (Q(respond_by__gt=after) if after is not None else Q())
+    by_owner: dict[int, tuple[Member, list[Application]]] = {}
+    for application_id in _watch_candidates(org, states, due, limit):
+        with transaction.atomic():
+            application = _claim(application_id, lambda a: _watch_is_due(a, states, after, until))
+            if application is None:
+                continue
+            Application.objects.filter(pk=application.pk).update(promise_watch=to_state)
+        owner = application.job.owner
+        by_owner.setdefault(owner.pk, (owner, []))[1].append(application)
+    return by_owner
+
+
 def remind_owners(*, now: datetime, limit: int) -> int:
     """Remind each job owner, `nudge_lead_hours` before a promise falls due."""
     handled = 0
     for org, policy in _policies():
-        lead = timedelta(hours=policy.nudge_lead_hours)
-        ids = _watch_candidates(
-            org, [PromiseWatch.PENDING], Q(respond_by__gt=now, respond_by__lte=now + lead), limit
+        by_owner = _advance_watch(
+            org,
+            states={PromiseWatch.PENDING},
+            after=now,
+            until=now + timedelta(hours=policy.nudge_lead_hours),
+            to_state=PromiseWatch.REMINDED,
+            limit=limit,
         )
-        by_owner: dict[int, tuple[Member, list[Application]]] = {}
-        for application_id in ids:
-            with transaction.atomic():
-                application = _claim(
-                    application_id,
-                    lambda a: a.promise_watch == PromiseWatch.PENDING
-                    and a.pending_decline_at is None
-                    and a.respond_by is not None
-                    and now < a.respond_by <= now + lead,
-                )
-                if application is None:
-                    continue
-                Application.objects.filter(pk=application.pk).update(
-                    promise_watch=PromiseWatch.REMINDED
-                )
-            owner = application.job.owner
-            by_owner.setdefault(owner.pk, (owner, []))[1].append(application)
-            handled += 1
         for owner, applications in by_owner.values():
             with transaction.atomic():
                 team_mail.send_reminder(owner, applications)
+            handled += len(applications)
     return handled
 
 
@@ -105,30 +133,18 @@ def nudge_owners(*, now: datetime, limit: int) -> int:
     """When a promise falls due: nudge the owner with one-click decision links."""
     handled = 0
     for org, _policy in _policies():
-        ids = _watch_candidates(
-            org, [PromiseWatch.PENDING, PromiseWatch.REMINDED], Q(respond_by__lte=now), limit
+        by_owner = _advance_watch(
+            org,
+            states={PromiseWatch.PENDING, PromiseWatch.REMINDED},
+            after=None,
+            until=now,
+            to_state=PromiseWatch.NUDGED,
+            limit=limit,
         )
-        by_owner: dict[int, tuple[Member, list[Application]]] = {}
-        for application_id in ids:
-            with transaction.atomic():
-                application = _claim(
-                    application_id,
-                    lambda a: a.promise_watch in {PromiseWatch.PENDING, PromiseWatch.REMINDED}
-                    and a.pending_decline_at is None
-                    and a.respond_by is not None
-                    and a.respond_by <= now,
-                )
-                if application is None:
-                    continue
-                Application.objects.filter(pk=application.pk).update(
-                    promise_watch=PromiseWatch.NUDGED
-                )
-            owner = application.job.owner
-            by_owner.setdefault(owner.pk, (owner, []))[1].append(application)
-            handled += 1
         for owner, applications in by_owner.values():
             with transaction.atomic():
                 team_mail.send_nudge(owner, applications)
+            handled += len(applications)
     return handled
 
 
@@ -143,10 +159,10 @@ def update_candidates(*, now: datetime, limit: int) -> int:
         grace = timedelta(hours=policy.grace_hours)
         gap = timedelta(days=policy.min_gap_days)
         ids = _watch_candidates(
-            org, [PromiseWatch.NUDGED],
-            Q(respond_by__lte=now - grace) & (
-                Q(last_automated_at__isnull=True) | Q(last_automated_at__lte=now - gap)
-            ),
+            org,
+            [PromiseWatch.NUDGED],
+            Q(respond_by__lte=now - grace)
+            & (Q(last_automated_at__isnull=True) | Q(last_automated_at__lte=now - gap)),
             limit,
         )
         escalations: dict[int, list[Application]] = defaultdict(list)
@@ -154,11 +170,13 @@ def update_candidates(*, now: datetime, limit: int) -> int:
             with transaction.atomic():
                 application = _claim(
                     application_id,
-                    lambda a: a.promise_watch == PromiseWatch.NUDGED
-                    and a.pending_decline_at is None
-                    and a.respond_by is not None
-                    and a.respond_by <= now - grace
-                    and (a.last_automated_at is None or a.last_automated_at <= now - gap),
+                    lambda a, grace=grace, gap=gap: (
+                        a.promise_watch == PromiseWatch.NUDGED
+                        and a.pending_decline_at is None
+                        and a.respond_by is not None
+                        and a.respond_by <= now - grace
+                        and (a.last_automated_at is None or a.last_automated_at <= now - gap)
+                    ),
                 )
                 if application is None:
                     continue
@@ -187,19 +205,29 @@ def _extend_automatically(application: Application, policy: OrgPolicy, now: date
     org = application.org
     hiring.set_promise(
         application,
-        deadline_after(now, policy.extension_business_days,
-                       time_zone=application.candidate.time_zone,
-                       country=org.country, subdivision=org.subdivision),
+        deadline_after(
+            now,
+            policy.extension_business_days,
+            time_zone=application.candidate.time_zone,
+            country=org.country,
+            subdivision=org.subdivision,
+        ),
     )
     application.extensions_used += 1
     event = hiring.record_event(
-        org=org, kind="promise_extended", actor=None, application=application,
+        org=org,
+        kind="promise_extended",
+        actor=None,
+        application=application,
         data={"business_days": policy.extension_business_days, "automatic": True},
     )
     hiring.tell_candidate(
-        application, kind="no_decision_yet", key=f"app:{application.pk}:event:{event.pk}",
+        application,
+        kind="no_decision_yet",
+        key=f"app:{application.pk}:event:{event.pk}",
         subject_template=texts.NO_DECISION_YET.subject,
-        body_template=texts.NO_DECISION_YET.body, automated=True,
+        body_template=texts.NO_DECISION_YET.body,
+        automated=True,
     )
     application.save()
 
@@ -219,7 +247,9 @@ def keep_silence(*, now: datetime, limit: int) -> int:
         threshold = now - timedelta(days=policy.max_silence_days) + SILENCE_MARGIN
         ids = list(
             Application.objects.filter(
-                org=org, status=ApplicationStatus.ACTIVE, last_contacted_at__lte=threshold,
+                org=org,
+                status=ApplicationStatus.ACTIVE,
+                last_contacted_at__lte=threshold,
                 candidate__progress_updates_opt_out=False,
             )
             .order_by("last_contacted_at")
@@ -229,8 +259,9 @@ def keep_silence(*, now: datetime, limit: int) -> int:
             with transaction.atomic():
                 application = _claim(
                     application_id,
-                    lambda a: a.last_contacted_at is not None
-                    and a.last_contacted_at <= threshold,
+                    lambda a, threshold=threshold: (
+                        a.last_contacted_at is not None and a.last_contacted_at <= threshold
+                    ),
                 )
                 if application is None:
                     continue
@@ -247,10 +278,12 @@ def keep_silence(*, now: datetime, limit: int) -> int:
                     org=org, kind="silence_update", actor=None, application=application
                 )
                 hiring.tell_candidate(
-                    application, kind="still_reviewing",
+                    application,
+                    kind="still_reviewing",
                     key=f"app:{application.pk}:event:{event.pk}",
                     subject_template=texts.STILL_REVIEWING.subject,
-                    body_template=texts.STILL_REVIEWING.body, automated=True,
+                    body_template=texts.STILL_REVIEWING.body,
+                    automated=True,
                 )
                 application.save()
             handled += 1
@@ -269,9 +302,9 @@ def _escalate(org_id: int, applications: list[Application]) -> None:
 def send_due_declines(*, now: datetime, limit: int) -> int:
     """Send held declines whose delay is over."""
     ids = list(
-        Application.objects.filter(
-            status=ApplicationStatus.ACTIVE, pending_decline_at__lte=now
-        ).order_by("pending_decline_at").values_list("id", flat=True)[:limit]
+        Application.objects.filter(status=ApplicationStatus.ACTIVE, pending_decline_at__lte=now)
+        .order_by("pending_decline_at")
+        .values_list("id", flat=True)[:limit]
     )
     handled = 0
     for application_id in ids:

@@ -17,6 +17,7 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from aiosmtpd.controller import Controller
 from django.contrib.auth import get_user_model
@@ -92,18 +93,27 @@ class SeasonReport:
             ("applicants", f"{self.applicants:,}"),
             ("ghosted", f"{self.ghosted:,}"),
             ("longest silence", f"{self.longest_silence_days:.1f} days"),
-            ("promises met on time", f"{self.promises_made - self.promises_broken:,} of "
-                                     f"{self.promises_made:,} ({self.promises_kept_share:.1%})"),
-            ("automated messages per candidate", f"median {self.automated_median:g}, "
-                                                 f"max {self.automated_max}"),
+            (
+                "promises met on time",
+                f"{self.promises_made - self.promises_broken:,} of "
+                f"{self.promises_made:,} ({self.promises_kept_share:.1%})",
+            ),
+            (
+                "automated messages per candidate",
+                f"median {self.automated_median:g}, max {self.automated_max}",
+            ),
             ("decisions by people", f"{self.decisions_by_people:,}"),
             ("decisions by policy", f"{self.decisions_by_policy:,}"),
             ("final messages at close-out", f"{self.decisions_by_close_out:,}"),
             ("withdrawn by candidates", f"{self.withdrawn:,}"),
             ("still active at season end", f"{self.still_active:,}"),
             ("emails delivered over SMTP", f"{self.messages_delivered:,}"),
-            ("check-silence at the end", "OK" if not self.check_silence_violations
-             else f"{self.check_silence_violations} violations"),
+            (
+                "check-silence at the end",
+                "OK"
+                if not self.check_silence_violations
+                else f"{self.check_silence_violations} violations",
+            ),
             ("wall time", f"{self.wall_seconds:.1f} s"),
         ]
         width = max(len(name) for name, _ in rows)
@@ -142,7 +152,9 @@ class Season:
         cfg = self.config
         stamp = int(time.time())
         org = hiring.create_org(
-            name=f"Season {cfg.seed}", slug=f"season-{cfg.seed}-{stamp}", country="DE",
+            name=f"Season {cfg.seed}",
+            slug=f"season-{cfg.seed}-{stamp}",
+            country="DE",
             time_zone="Europe/Berlin",
         )
         get_policy(org=org)
@@ -161,12 +173,15 @@ class Season:
         ]
         arrivals_until = self.config.days * 0.7
         arrivals = sorted(
-            (SEASON_START + timedelta(days=self.rng.uniform(0, arrivals_until)),
-             jobs[self.rng.randrange(len(jobs))])
+            (
+                SEASON_START + timedelta(days=self.rng.uniform(0, arrivals_until)),
+                jobs[self.rng.randrange(len(jobs))],
+            )
             for _ in range(cfg.applicants)
         )
         closing = {
-            job.pk: SEASON_START + timedelta(days=self.rng.uniform(cfg.days * 0.55, cfg.days * 0.95))
+            job.pk: SEASON_START
+            + timedelta(days=self.rng.uniform(cfg.days * 0.55, cfg.days * 0.95))
             for job in jobs
         }
         return org, jobs, arrivals, closing
@@ -175,7 +190,9 @@ class Season:
     def _notice_nudges(self, org: Org, now: datetime) -> None:
         """Each fresh nudge is acted on with probability `diligence`, some hours later."""
         nudged = Application.objects.filter(
-            org=org, status=ApplicationStatus.ACTIVE, promise_watch=PromiseWatch.NUDGED,
+            org=org,
+            status=ApplicationStatus.ACTIVE,
+            promise_watch=PromiseWatch.NUDGED,
             pending_decline_at__isnull=True,
         ).values_list("id", "respond_by")
         for application_id, respond_by in nudged:
@@ -190,8 +207,10 @@ class Season:
     def _act(self, application_id: int, now: datetime) -> None:
         application = (
             Application.objects.select_related("job__owner", "stage", "org", "candidate")
-            .filter(pk=application_id, status=ApplicationStatus.ACTIVE,
-                    pending_decline_at__isnull=True).first()
+            .filter(
+                pk=application_id, status=ApplicationStatus.ACTIVE, pending_decline_at__isnull=True
+            )
+            .first()
         )
         if application is None or application.job.status != JobStatus.OPEN:
             return
@@ -203,14 +222,18 @@ class Season:
                     hiring.hire(application=application, actor=owner)
                     services.close_job(job=application.job, actor=owner, outcome="filled")
                 else:
-                    services.schedule_decline(application=application, actor=owner,
-                                              reason=DeclineReason.OTHER_CANDIDATE)
+                    services.schedule_decline(
+                        application=application, actor=owner, reason=DeclineReason.OTHER_CANDIDATE
+                    )
             elif roll < 0.35:
                 hiring.advance(application=application, actor=owner)
             elif roll < 0.9:
                 services.schedule_decline(
-                    application=application, actor=owner,
-                    reason=self.rng.choice([DeclineReason.OTHER_CANDIDATE, DeclineReason.EXPERIENCE]),
+                    application=application,
+                    actor=owner,
+                    reason=self.rng.choice(
+                        [DeclineReason.OTHER_CANDIDATE, DeclineReason.EXPERIENCE]
+                    ),
                 )
             else:
                 services.extend_promise(application=application, business_days=3, actor=owner)
@@ -237,8 +260,14 @@ class Season:
         report.wall_seconds = time.perf_counter() - started
         return report
 
-    def _loop(self, org: Org, jobs: list[Job], arrivals: list[tuple[datetime, Job]],
-              closing: dict[int, datetime], transport: SmtpTransport) -> None:
+    def _loop(
+        self,
+        org: Org,
+        jobs: list[Job],
+        arrivals: list[tuple[datetime, Job]],
+        closing: dict[int, datetime],
+        transport: SmtpTransport,
+    ) -> None:
         next_arrival = 0
         closed: set[int] = set()
         withdraw_share = 0.03
@@ -253,8 +282,11 @@ class Season:
                     continue
                 n = next_arrival
                 application = hiring.apply(
-                    job=job, name=f"Applicant {n}", email=f"applicant{n}@season.example",
-                    language=self.rng.choice(LANGUAGES), time_zone=self.rng.choice(ZONES),
+                    job=job,
+                    name=f"Applicant {n}",
+                    email=f"applicant{n}@season.example",
+                    language=self.rng.choice(LANGUAGES),
+                    time_zone=self.rng.choice(ZONES),
                 )
                 if self.rng.random() < opt_out_share:
                     application.candidate.progress_updates_opt_out = True
@@ -268,7 +300,8 @@ class Season:
             for _when, application_id in due:
                 if application_id < 0:
                     application = Application.objects.filter(
-                        pk=-application_id, status=ApplicationStatus.ACTIVE).first()
+                        pk=-application_id, status=ApplicationStatus.ACTIVE
+                    ).first()
                     if application is not None:
                         hiring.withdraw(application=application)
                 else:
@@ -300,9 +333,11 @@ class Season:
         contacts: dict[int, list[datetime]] = defaultdict(list)
         finals: Counter[int] = Counter()
         automated: Counter[int] = Counter()
-        for application_id, created_at, final, is_automated in Message.objects.filter(
-            org_id=org.pk, application_id__isnull=False
-        ).exclude(status="cancelled").values_list("application_id", "created_at", "final", "automated"):
+        for application_id, created_at, final, is_automated in (
+            Message.objects.filter(org_id=org.pk, application_id__isnull=False)
+            .exclude(status="cancelled")
+            .values_list("application_id", "created_at", "final", "automated")
+        ):
             contacts[application_id].append(created_at)
             if final:
                 finals[application_id] += 1
@@ -314,7 +349,7 @@ class Season:
             until = application.decided_at or now
             if application.candidate.progress_updates_opt_out and application.decided_at is None:
                 until = times[-1]  # they asked not to hear progress; not silence we owe
-            gaps = [b - a for a, b in zip(times, times[1:], strict=False)] + [until - times[-1]]
+            gaps = [b - a for a, b in pairwise(times)] + [until - times[-1]]
             biggest = max(gaps)
             if application.candidate.progress_updates_opt_out:
                 biggest = timedelta(0)

@@ -78,7 +78,14 @@ def test_the_job_editor_refuses_a_stage_promise_shorter_than_the_gap() -> None:
     }
     with pytest.raises(HiringError) as error:
         console.update_job(
-            job=job, actor=admin, title=job.title, location="", description="",
-            owner=job.owner, stages=stages, closeout_subject="", closeout_body="",
+            job=job,
+            actor=admin,
+            title=job.title,
+            location="",
+            description="",
+            owner=job.owner,
+            stages=stages,
+            closeout_subject="",
+            closeout_body="",
         )
     assert "minimum gap" in str(error.value.message_dict["stages"])

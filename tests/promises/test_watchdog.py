@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 import time_machine
@@ -18,7 +19,9 @@ pytestmark = pytest.mark.django_db
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 
 
-def run_clock(traveller: time_machine.Coordinates, until: datetime, step=timedelta(hours=1)) -> None:
+def run_clock(
+    traveller: time_machine.Coordinates, until: datetime, step=timedelta(hours=1)
+) -> None:
     """Move time forward as the real scheduler would see it: a round every `step`."""
     from heardback import clock
 
@@ -41,8 +44,10 @@ def test_nobody_acts_reminder_nudge_update_then_policy_decline() -> None:
         org = make_org(country="DE")
         make_member(org=org, role=Role.ADMIN)
         services.update_policy(
-            org=org, actor=make_member(org=org, role=Role.ADMIN),
-            past_cap_action="decline", extension_cap=1,
+            org=org,
+            actor=make_member(org=org, role=Role.ADMIN),
+            past_cap_action="decline",
+            extension_cap=1,
         )
         job = make_job(org=org)
         stage = job.pipeline.stages.order_by("position").first()
@@ -105,10 +110,11 @@ def test_two_automated_updates_never_within_the_minimum_gap() -> None:
         run_clock(traveller, START + timedelta(days=12))
         times = list(
             Message.objects.filter(application_id=application.pk, automated=True)
-            .order_by("created_at").values_list("created_at", flat=True)
+            .order_by("created_at")
+            .values_list("created_at", flat=True)
         )
         assert len(times) >= 3
-        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        gaps = [b - a for a, b in pairwise(times)]
         assert min(gaps) >= timedelta(days=3)
 
 

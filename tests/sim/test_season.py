@@ -9,12 +9,11 @@ from heardback.sim.season import SeasonConfig, simulate
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
-@pytest.mark.parametrize(
-    ("diligence", "applicants", "days"), [(0.0, 100, 30), (0.5, 200, 35)]
-)
+@pytest.mark.parametrize(("diligence", "applicants", "days"), [(0.0, 100, 30), (0.5, 200, 35)])
 def test_a_season_ghosts_nobody(diligence: float, applicants: int, days: int) -> None:
-    report = simulate(SeasonConfig(jobs=2, applicants=applicants, days=days,
-                                   diligence=diligence, seed=3))
+    report = simulate(
+        SeasonConfig(jobs=2, applicants=applicants, days=days, diligence=diligence, seed=3)
+    )
     print("\n" + report.table())
     assert report.applicants > applicants * 0.5
     assert report.ghosted == 0, report.ghosted_examples

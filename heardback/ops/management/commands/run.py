@@ -33,8 +33,14 @@ class Command(BaseCommand):
         else:
             call_command("collectstatic", interactive=False, verbosity=0)
             web = [
-                sys.executable, "-m", "gunicorn", "heardback.wsgi",
-                "--bind", f"{options['host']}:{options['port']}", "--workers", "2",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "heardback.wsgi",
+                "--bind",
+                f"{options['host']}:{options['port']}",
+                "--workers",
+                "2",
             ]
         parts.append(Part("web", web))
         parts.extend(
@@ -44,9 +50,9 @@ class Command(BaseCommand):
             parts.append(Part("scheduler", [*heardback, "scheduler"]))
         supervisor = Supervisor(parts, out=self.stdout)
         supervisor.start()
-        if settings.HEARDBACK_ENV == "development" and not options["no_demo"]:
-            if not Org.objects.exists():
-                call_command("demo")
+        wants_demo = settings.HEARDBACK_ENV == "development" and not options["no_demo"]
+        if wants_demo and not Org.objects.exists():
+            call_command("demo")
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(f"\nHeardback is running at {url}")
         if settings.DEVMAIL_ENABLED:

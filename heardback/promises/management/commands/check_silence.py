@@ -19,6 +19,8 @@ class Command(BaseCommand):
             self.stdout.write("OK: no active candidate is silent too long or past a promise.")
             return
         for v in violations:
-            self.stdout.write(f"application {v.application_id} ({v.candidate}, {v.job}): {v.problem}")
+            self.stdout.write(
+                f"application {v.application_id} ({v.candidate}, {v.job}): {v.problem}"
+            )
         self.stdout.write(f"{len(violations)} violation(s).")
         sys.exit(1)

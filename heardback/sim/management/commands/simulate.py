@@ -16,13 +16,23 @@ class Command(BaseCommand):
         parser.add_argument("--jobs", type=int, default=40)
         parser.add_argument("--applicants", type=int, default=20_000)
         parser.add_argument("--days", type=int, default=120)
-        parser.add_argument("--diligence", type=float, default=0.5,
-                            help="Share of nudges a hiring manager acts on (0.0 to 1.0)")
+        parser.add_argument(
+            "--diligence",
+            type=float,
+            default=0.5,
+            help="Share of nudges a hiring manager acts on (0.0 to 1.0)",
+        )
         parser.add_argument("--seed", type=int, default=7)
-        parser.add_argument("--database-url", default="",
-                            help="Run against this database instead of a scratch SQLite file")
-        parser.add_argument("--strict", action="store_true",
-                            help="Exit non-zero if anyone was ghosted or check-silence fails")
+        parser.add_argument(
+            "--database-url",
+            default="",
+            help="Run against this database instead of a scratch SQLite file",
+        )
+        parser.add_argument(
+            "--strict",
+            action="store_true",
+            help="Exit non-zero if anyone was ghosted or check-silence fails",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not 0.0 <= options["diligence"] <= 1.0:
@@ -32,8 +42,11 @@ class Command(BaseCommand):
                 raise CommandError(f"--{name} must be at least 1")
         call_command("migrate", interactive=False, verbosity=0)
         config = SeasonConfig(
-            jobs=options["jobs"], applicants=options["applicants"], days=options["days"],
-            diligence=options["diligence"], seed=options["seed"],
+            jobs=options["jobs"],
+            applicants=options["applicants"],
+            days=options["days"],
+            diligence=options["diligence"],
+            seed=options["seed"],
         )
         self.stdout.write(f"Simulating {config.days} days … (this takes a while at full size)")
         report = simulate(config)
