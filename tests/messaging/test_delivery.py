@@ -344,17 +344,22 @@ def test_the_same_idempotency_key_never_makes_a_second_message(db: None, queue: 
     assert Message.objects.count() == 1
 
 
+@pytest.mark.parametrize("bad_address", ["jörg@example.net"])
 def test_a_message_that_cannot_be_sent_fails_alone(
-    db: None, smtp_server: SmtpServer, queue: Queue, failures: list[tuple[int, str]]
+    db: None,
+    smtp_server: SmtpServer,
+    queue: Queue,
+    failures: list[tuple[int, str]],
+    bad_address: str,
 ) -> None:
-    """A row written around enqueue()'s checks (here a non-ASCII address) fails for good,
-    with a reason, and the rest of its batch still goes out."""
+    """A row written around enqueue()'s checks (a non-ASCII address) fails for good, with a
+    reason; nobody else gets it, and the rest of its batch still goes out."""
     from heardback import clock
 
     first = queue(1, prefix="before")[0]
     now = clock.now()
     odd = Message.objects.create(
-        to_email="jörg@example.net",
+        to_email=bad_address,
         to_name="Jörg",
         subject="Hi",
         body_text="x\n",
@@ -374,6 +379,10 @@ def test_a_message_that_cannot_be_sent_fails_alone(
     assert failures == [(odd.pk, failed.last_error)]
     assert sorted(message_ids(smtp_server)) == sorted(
         f"<hb.{m.pk}@heardback.localhost>" for m in (first, last)
+    )
+    assert all(r.rcpt_tos != ["victim@example.org"] for r in smtp_server.received)
+    assert sorted(r.rcpt_tos[0] for r in smtp_server.received) == sorted(
+        [first.to_email, last.to_email]
     )
 
 
@@ -403,3 +412,27 @@ def test_each_reply_lands_on_its_own_message_in_a_mixed_batch(
     assert [r.rcpt_tos for r in smtp_server.received] == [[m.to_email] for m in expected]
     assert [r.subject for r in smtp_server.received] == [m.subject for m in expected]
     assert reload(rows[2]).last_error == "550 5.1.1 Unknown user"
+
+
+def test_an_address_cannot_smuggle_in_an_smtp_command(db: None, smtp_server: SmtpServer) -> None:
+    """Even a row that skipped enqueue()'s validation can't add a recipient: the envelope
+    gets only the address before the line break, and the headers stay single lines."""
+    from heardback import clock
+    from tests.messaging.test_header_safety import assert_clean
+
+    now = clock.now()
+    Message.objects.create(
+        to_email="a@example.net\r\nRCPT TO:<victim@example.org>",
+        to_name="A",
+        subject="Hi",
+        body_text="x\n",
+        kind="test",
+        idempotency_key="smuggle",
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+    delivery.drain()
+
+    assert [r.rcpt_tos for r in smtp_server.received] == [["a@example.net"]]
+    assert_clean(smtp_server.received[0])

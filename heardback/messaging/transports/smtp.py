@@ -143,9 +143,10 @@ class SmtpTransport:
             assert self._connection is not None
             self._connection.while_waiting = while_waiting
             refused = self._connection.sendmail(email.envelope_from, [email.recipient], email.data)
-        except UnicodeEncodeError as error:
-            # An address smtplib can't put into an ASCII command (no SMTPUTF8 here). The
-            # session is mid-transaction, so start the next message on a fresh connection.
+        except ValueError as error:
+            # An address smtplib refuses to put into a command: non-ASCII (no SMTPUTF8 here)
+            # or containing a line break. The session may be mid-transaction, so the next
+            # message starts on a fresh connection.
             self._drop()
             return SendResult(
                 Outcome.PERMANENT, detail=f"the address can't be sent over SMTP: {error}"
