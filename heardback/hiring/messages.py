@@ -151,14 +151,19 @@ def decline_body(reason: str) -> str:
     )
 
 
+# How each language writes a date: "Tue 9 Dec", "Di., 9. Dez.", "mar 9 de dic".
+SHORT_DATE = {"en": "D j M", "de": "D, j. M", "es": r"D j \d\e M"}
+LONG_DATE = {"en": "l, j F Y", "de": "l, j. F Y", "es": r"l, j \d\e F \d\e Y"}
+
+
 def format_respond_by(moment: datetime | None, *, time_zone: str, language: str) -> tuple[str, str]:
     """("Tue 9 Dec", "Tuesday, 9 December 2026") in the candidate's zone and language."""
     if moment is None:
         return "", ""
     local = moment.astimezone(zone(time_zone))
     with translation.override(language):
-        short = formats.date_format(local, "D j M")
-        long = formats.date_format(local, "l, j F Y")
+        short = formats.date_format(local, SHORT_DATE.get(language, SHORT_DATE["en"]))
+        long = formats.date_format(local, LONG_DATE.get(language, LONG_DATE["en"]))
     return short, long
 
 

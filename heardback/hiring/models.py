@@ -9,16 +9,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class CoarseStage(models.TextChoices):
     """The few stages a candidate sees. Internal stage names never reach them."""
 
-    RECEIVED = "received", "Received"
-    IN_REVIEW = "in_review", "In review"
-    INTERVIEW = "interview", "Interview"
-    OFFER = "offer", "Offer"
-    CLOSED = "closed", "Closed"
+    RECEIVED = "received", _("Received")
+    IN_REVIEW = "in_review", _("In review")
+    INTERVIEW = "interview", _("Interview")
+    OFFER = "offer", _("Offer")
+    CLOSED = "closed", _("Closed")
 
 
 class Role(models.TextChoices):

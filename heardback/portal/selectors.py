@@ -18,7 +18,7 @@ from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 
 from heardback.clock.business import deadline_after, zone
-from heardback.hiring.messages import format_respond_by
+from heardback.hiring.messages import LONG_DATE, format_respond_by
 from heardback.hiring.models import (
     Application,
     ApplicationStatus,
@@ -119,7 +119,6 @@ class StatusView:
 
 
 # How each language writes a full date ("Monday, 7 December 2026").
-LONG_DATE = {"en": "l, j F Y", "de": "l, j. F Y", "es": r"l, j \d\e F \d\e Y"}
 
 
 def long_date(moment: datetime | None, *, time_zone: str, language: str) -> str:

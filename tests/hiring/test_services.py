@@ -88,7 +88,7 @@ def test_acknowledgement_uses_the_candidates_time_zone_and_language(
     assert application.respond_by == datetime(2026, 12, 8, 17, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
     [ack] = messages_for(application)
     assert ack.language == "de"
-    assert "Di 8 Dez" in ack.body_text  # German weekday and month names
+    assert "Di, 8. Dez" in ack.body_text  # German weekday, month and date order
     assert "Tue" not in ack.body_text
 
     # A Berlin candidate applying at the same moment is still on Monday: a different date.
@@ -106,7 +106,7 @@ def test_acknowledgement_travels_over_smtp_with_the_date(
 
     assert report.sent == 1
     [received] = smtp_server.to("grace@example.net")
-    assert "lun 7 Dic" in received.text
+    assert "lun 7 de Dic" in received.text
     assert received.message["Content-Language"] == "es"
     assert received.message["Auto-Submitted"] == "auto-generated"
 
