@@ -1,4 +1,4 @@
-"""Console reads: the board's columns and filters, and card marks."""
+"""Console reads: the board's columns and filters, card marks, survey results and CVs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Q, QuerySet
 
 from heardback.clock.business import zone
-from heardback.hiring.models import Application, ApplicationStatus, Job, Stage
+from heardback.hiring.models import Application, ApplicationStatus, Job, Org, Stage
+from heardback.portal import selectors as portal
+from heardback.portal.models import Attachment
 
 FILTERS = {
     "overdue": "Overdue",
@@ -87,3 +89,61 @@ def due_mark(application: Application, *, now: datetime) -> str:
     if application.respond_by - now <= DUE_SOON:
         return "due-soon"
     return ""
+
+
+# Survey answers trickle in (one per finished candidate, each person at most every 6 months):
+# a year gives enough of them to say something, and it is the public report card's window too.
+SURVEY_WINDOW = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class SurveyResults:
+    """The dashboard's view of `portal.selectors.survey_summary`, with the shares worked out."""
+
+    since: datetime
+    invited: int
+    answered: int
+    needed: int
+    enough: bool
+    kept_yes: float | None
+    kept_mostly: float | None
+    kept_no: float | None
+    nps: int | None
+    average_clarity: float | None
+    average_respect: float | None
+
+
+def survey_results(*, org: Org, now: datetime) -> SurveyResults:
+    """Post-decision survey results for the whole org over the last year.
+
+    Below `portal.MIN_FINISHED` answers the portal withholds the averages and the score; the
+    shares are withheld here too, so a handful of answers can't be traced to the people who
+    gave them.
+    """
+    since = now - SURVEY_WINDOW
+    summary = portal.survey_summary(org=org, since=since)
+    enough = summary.answered >= portal.MIN_FINISHED and summary.nps is not None
+
+    def share(answer: str) -> float | None:
+        return summary.kept_promises.get(answer, 0) / summary.answered if enough else None
+
+    return SurveyResults(
+        since=since,
+        invited=summary.invited,
+        answered=summary.answered,
+        needed=portal.MIN_FINISHED,
+        enough=enough,
+        kept_yes=share("yes"),
+        kept_mostly=share("mostly"),
+        kept_no=share("no"),
+        nps=summary.nps if enough else None,
+        average_clarity=summary.average_clarity if enough else None,
+        average_respect=summary.average_respect if enough else None,
+    )
+
+
+def attachments_of(application: Application) -> QuerySet[Attachment]:
+    """The CVs uploaded with an application, oldest first (scoped to its org)."""
+    return Attachment.objects.filter(
+        org_id=application.org_id, application_id=application.pk
+    ).order_by("created_at", "pk")

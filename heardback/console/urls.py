@@ -18,6 +18,7 @@ urlpatterns = [
     path("members/", auth.members, name="members"),
     path("members/<int:member_id>/role/", auth.member_role, name="member_role"),
     path("policy/", dashboard.policy, name="policy"),
+    path("policy/report-card/", dashboard.report_card, name="report_card"),
     path("jobs/", jobs.job_list, name="jobs"),
     path("jobs/new/", jobs.job_new, name="job_new"),
     path("jobs/<int:job_id>/", board.board, name="board"),
@@ -40,6 +41,11 @@ urlpatterns = [
     path("applications/<int:application_id>/hire/", applications.hire, name="hire"),
     path("applications/<int:application_id>/extend/", applications.extend, name="extend"),
     path("applications/<int:application_id>/note/", applications.note, name="note"),
+    path(
+        "applications/<int:application_id>/files/<int:attachment_id>/",
+        applications.attachment,
+        name="attachment",
+    ),
     path("templates/", templates.template_list, name="templates"),
     path("templates/preview/", templates.template_preview, name="template_preview"),
     path(

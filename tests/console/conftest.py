@@ -95,3 +95,26 @@ def real_mailers(settings: Any) -> None:
         }
     }
     assert live.MAILERS["default"]["BACKEND"].endswith("OutboxTransportBackend")
+
+
+@pytest.fixture
+def media_root(settings: Any, tmp_path: Any) -> Any:
+    """Uploaded CVs go to a folder of this test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def apply_with_cv(
+    job: Job, *, name: str, filename: str = "cv.pdf", content: bytes = PDF
+) -> Application:
+    """Apply through the portal's own apply service, CV and all (as the job board does)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from heardback.portal import services as portal
+
+    email = "".join(ch for ch in name.lower() if "a" <= ch <= "z") + "@example.net"
+    upload = SimpleUploadedFile(filename, content)
+    return portal.submit_application(job=job, name=name, email=email, cv=upload).application

@@ -11,7 +11,8 @@ from django.urls import URLPattern, get_resolver, reverse
 
 from heardback.console import services
 from heardback.console.models import BulkAction
-from tests.console.conftest import World, client_for
+from heardback.portal.models import Attachment
+from tests.console.conftest import World, apply_with_cv, client_for
 
 PUBLIC = {
     "login",
@@ -22,7 +23,7 @@ PUBLIC = {
     "password_reset_complete",
     "accept_invite",
 }
-ADMIN_ONLY = {"members", "member_role", "policy"}
+ADMIN_ONLY = {"members", "member_role", "policy", "report_card"}
 STAFF_ONLY = {
     "job_new",
     "job_edit",
@@ -50,10 +51,22 @@ EVERY_ROLE = {
     "hire",
     "extend",
     "note",
+    "attachment",
 }
 # Ids that point at one object; a hiring manager who is not on the job must not find them.
-OBJECT_KWARGS = {"job_id", "application_id", "stage_id", "member_id", "bulk_id"}
-JOB_SCOPED = {"job_id", "application_id", "stage_id"}
+OBJECT_KWARGS = {"job_id", "application_id", "stage_id", "member_id", "bulk_id", "attachment_id"}
+JOB_SCOPED = {"job_id", "application_id", "stage_id", "attachment_id"}
+
+
+@pytest.fixture(autouse=True)
+def cv(request: pytest.FixtureRequest) -> Attachment | None:
+    """A CV on one of the job's applications, so the download URL has something to serve."""
+    if "world" not in request.fixturenames:
+        return None
+    request.getfixturevalue("media_root")
+    world: World = request.getfixturevalue("world")
+    application = apply_with_cv(world.job, name="Kim Curie")
+    return Attachment.objects.get(application=application)
 
 
 def console_patterns() -> list[URLPattern]:
@@ -64,6 +77,7 @@ def console_patterns() -> list[URLPattern]:
 def kwargs_for(pattern: URLPattern, world: World, token: str) -> dict[str, Any]:
     job_stage = world.job.pipeline.stages.order_by("position")[1]
     bulk = BulkAction.objects.filter(org=world.org).first()
+    cv = Attachment.objects.filter(org=world.org).first()
     values = {
         "job_id": world.job.pk,
         "application_id": world.applications[0].pk,
@@ -74,7 +88,10 @@ def kwargs_for(pattern: URLPattern, world: World, token: str) -> dict[str, Any]:
         "language": "en",
         "token": token,
         "uidb64": "MQ",
+        "attachment_id": cv.pk if cv else 0,
     }
+    if "attachment_id" in pattern.pattern.converters and cv is not None:
+        values["application_id"] = cv.application_id  # a file is reached through its own
     return {name: values[name] for name in pattern.pattern.converters}
 
 

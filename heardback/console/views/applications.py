@@ -4,21 +4,33 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from heardback import clock
 from heardback.console import services
 from heardback.console.access import ALL_ROLES, application_for, console_view
 from heardback.console.forms import DeclineForm, ExtendForm, NoteForm
+from heardback.console.selectors import attachments_of
 from heardback.console.views.common import attach_errors, error_text, member_of
 from heardback.hiring import selectors as hiring_selectors
 from heardback.hiring import services as hiring
 from heardback.hiring.models import Application, DeclineReason
 from heardback.messaging.models import DeliveryEvent
 from heardback.messaging.rendering import TemplateError
+from heardback.portal import uploads
+from heardback.portal.models import Attachment
 from heardback.promises import services as engine
+
+# Served by kind, never by the file's own name or bytes: the upload check made sure each
+# file is what its kind says.
+CONTENT_TYPES = {
+    Attachment.Kind.PDF: "application/pdf",
+    Attachment.Kind.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    Attachment.Kind.ODT: "application/vnd.oasis.opendocument.text",
+    Attachment.Kind.TXT: "text/plain; charset=utf-8",
+}
 
 
 def _back(application: Application) -> HttpResponse:
@@ -47,9 +59,40 @@ def detail(request: HttpRequest, application_id: int) -> HttpResponse:
             "extend_form": ExtendForm(initial={"business_days": policy.extension_business_days}),
             "note_form": NoteForm(),
             "reasons": DeclineReason.choices,
+            "attachments": attachments_of(application),
             "now": clock.now(),
         },
     )
+
+
+@console_view(*ALL_ROLES)
+@require_GET
+def attachment(request: HttpRequest, application_id: int, attachment_id: int) -> HttpResponse:
+    """Download a candidate's CV: only for those who may see the application, always as a
+    download (never shown inline, so a crafted file can't run as a page of ours)."""
+    member = member_of(request)
+    application = application_for(member, application_id)
+    cv = attachments_of(application).filter(pk=attachment_id).first()
+    if cv is None:
+        raise Http404("No such file.")
+    try:
+        handle = uploads.path_of(cv).open("rb")
+    except FileNotFoundError as error:
+        raise Http404("This file is no longer stored.") from error
+    ext = f".{cv.kind}"
+    name = (
+        cv.original_name if cv.original_name.lower().endswith(ext) else f"{cv.original_name}{ext}"
+    )
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=name,
+        content_type=CONTENT_TYPES.get(cv.kind, "application/octet-stream"),
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Personal data: never kept by a shared cache or the browser's.
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @console_view(*ALL_ROLES)

@@ -1,11 +1,15 @@
-"""The hear-back dashboard and the policy settings page."""
+"""The hear-back dashboard, and the policy page with the public report card switch."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
 from heardback import clock
 from heardback.console.access import (
@@ -17,8 +21,11 @@ from heardback.console.access import (
 )
 from heardback.console.charts import bar_chart
 from heardback.console.forms import PolicyForm
-from heardback.console.views.common import attach_errors, member_of
-from heardback.hiring.models import Member, Role
+from heardback.console.selectors import survey_results
+from heardback.console.views.common import attach_errors, error_text, member_of
+from heardback.hiring.models import Member, Org, Role
+from heardback.portal import selectors as portal
+from heardback.portal import services as portal_services
 from heardback.promises import services as engine
 from heardback.promises.models import PastCapAction
 from heardback.promises.policy import EDITABLE_FIELDS, policy_values
@@ -72,6 +79,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "owners": owners if member.role != Role.HIRING_MANAGER else [],
             "owner": owner,
             "now": now,
+            # Org-wide whatever the filter: answers are not tied to a job in the summary,
+            # and there are too few of them to split.
+            "survey": survey_results(org=org, now=now),
         },
     )
 
@@ -96,5 +106,56 @@ def policy(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Policy saved. It applies from now on.")
             return redirect("console:policy")
     return render(
-        request, "console/policy.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "console/policy.html",
+        {"form": form, **_report_card_context(member.org)},
+        status=400 if form.errors else 200,
     )
+
+
+def _report_card_context(org: Org) -> dict[str, object]:
+    """Whether the card is public, and the absolute addresses other sites link and embed."""
+    card_path = reverse("portal:report_card", kwargs={"org_slug": org.slug})
+    badge_path = reverse("portal:badge", kwargs={"org_slug": org.slug})
+    card_url = f"{settings.SITE_URL}{card_path}"
+    badge_url = f"{settings.SITE_URL}{badge_path}"
+    # Built here so the org's name is escaped inside the attribute of the copied HTML.
+    snippet = format_html(
+        '<a href="{}"><img src="{}" alt="{}"></a>',
+        card_url,
+        badge_url,
+        f"{org.name} hears back: see our record",
+    )
+    return {
+        "report_card_public": portal.is_public(org=org),
+        "report_card_url": card_url,
+        "badge_url": badge_url,
+        "badge_snippet": snippet,
+        "min_finished": portal.MIN_FINISHED,
+    }
+
+
+@console_view(*ADMIN)
+@require_POST
+def report_card(request: HttpRequest) -> HttpResponse:
+    """Publish or hide the public report card and badge (an admin's choice, recorded)."""
+    member = member_of(request)
+    choice = request.POST.get("public")
+    if choice not in {"on", "off"}:
+        messages.error(request, "Please choose whether to publish the report card or hide it.")
+        return redirect("console:policy")
+    try:
+        portal_services.set_report_card_public(org=member.org, public=choice == "on", actor=member)
+    except ValidationError as error:
+        messages.error(request, error_text(error))
+        return redirect("console:policy")
+    if choice == "on":
+        messages.success(request, "Your report card is public. Candidates can see your record.")
+    else:
+        # The badge is served with an hour's public cache, so say so rather than promise more.
+        messages.success(
+            request,
+            "Your report card is hidden. Its page is offline now; a badge already shown on "
+            "another site may take up to an hour to disappear.",
+        )
+    return redirect(f"{reverse('console:policy')}#report-card")
