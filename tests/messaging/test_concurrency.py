@@ -88,7 +88,10 @@ def test_concurrent_claims_from_processes_are_disjoint(tmp_path: Path) -> None:
         # All three start claiming at the same moment, however long each took to boot.
         for process in running.values():
             assert process.stdout is not None
-            assert process.stdout.readline().strip() == b"READY"
+            # `shell` may print a line of its own first (its automatic imports).
+            while (line := process.stdout.readline()) and line.strip() != b"READY":
+                pass
+            assert line.strip() == b"READY", process.stderr.read().decode()  # type: ignore[union-attr]
         start_flag.touch()
         for worker, process in running.items():
             out, err = process.communicate(timeout=180)
