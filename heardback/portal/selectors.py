@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import router
 from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
 from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
@@ -31,6 +32,7 @@ from heardback.hiring.models import (
 )
 from heardback.messaging.models import Message, MessageStatus
 from heardback.portal.models import ReportCardSetting, SurveyInvitation, SurveyResponse
+from heardback.portal.prepared import Prepared
 
 # --- job board ----------------------------------------------------------------------------
 
@@ -140,6 +142,35 @@ def reached_stages(*, application: Application) -> set[str]:
     return set(STAGE_ORDER[: order + 1])
 
 
+# What the page, its JSON and the calendar feed read of each message. Compiled once per
+# connection (see prepared.py): the page is the most requested page there is.
+_SHOWN = {"id", "subject", "body_text", "created_at", "sent_at", "kind", "status"}
+# In the model's field order: `Model.from_db` fills the fields it is given in that order.
+MESSAGE_FIELDS = tuple(f.attname for f in Message._meta.concrete_fields if f.attname in _SHOWN)
+_MESSAGES = Prepared(
+    Message,
+    lambda org_id, application_id: (
+        Message.objects.filter(
+            org_id=org_id, application_id=application_id, status__in=VISIBLE_MESSAGES
+        )
+        .order_by("created_at", "id")
+        .values_list(*MESSAGE_FIELDS)
+    ),
+    # Q sorts keyword lookups by name: application_id, org_id, status__in.
+    lambda org_id, application_id: [application_id, org_id, *VISIBLE_MESSAGES],
+    probe=[1, 2],
+)
+
+
+def _visible_messages(application: Application) -> list[Message]:
+    """The candidate's visible messages, oldest first, as (deferred) Message instances."""
+    alias = router.db_for_read(Message)
+    return [
+        Message.from_db(alias, MESSAGE_FIELDS, row)
+        for row in _MESSAGES.rows(application.org_id, application.pk)
+    ]
+
+
 def status_view(*, application: Application) -> StatusView:
     """Everything the status page, its JSON and its calendar feed show."""
     candidate = application.candidate
@@ -168,15 +199,7 @@ def status_view(*, application: Application) -> StatusView:
         time_zone=candidate.time_zone,
         language=candidate.language,
     )
-    messages = list(
-        Message.objects.filter(
-            org_id=application.org_id,
-            application_id=application.pk,
-            status__in=VISIBLE_MESSAGES,
-        )
-        .order_by("created_at", "id")
-        .only("subject", "body_text", "created_at", "sent_at", "kind", "status")
-    )
+    messages = _visible_messages(application)
     # Invitations only exist once an application has ended: no query while it is active.
     invitation = (
         None

@@ -1,0 +1,166 @@
+"""How many queries the status page costs: pinned, so a regression fails here.
+
+A first view (or one after the micro-cache expired) of an active application is three
+queries — the token, the application with its org/job/candidate/stage, the messages — and
+stays three however many messages there are. A repeat view within the cache needs none.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from heardback.hiring import services as hiring
+from heardback.hiring.models import Application, Job, Member
+from heardback.messaging.models import Message
+from heardback.portal import selectors, tokens
+from heardback.portal.prepared import Prepared
+from tests import factories
+
+
+def _apply(job: Job) -> Application:
+    return factories.make_application(job=job, name="Ada Lovelace", email="ada@example.net")
+
+
+def _messages(html: str) -> int:
+    return html.count("<details")
+
+
+def test_a_first_view_is_three_queries_however_many_messages(
+    client: Client,
+    job: Job,
+    recruiter: Member,
+    monday: Any,
+    settings: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    settings.PORTAL_STATUS_CACHE_SECONDS = 0
+    application = _apply(job)
+    token = tokens.issue_token(application)
+    with django_assert_num_queries(3):
+        response = client.get(f"/s/{token}/")
+    assert response.status_code == 200
+    assert _messages(response.content.decode()) == 1
+    for _ in range(3):
+        application = hiring.advance(application=application, actor=recruiter)
+    with django_assert_num_queries(3):
+        response = client.get(f"/s/{token}/")
+    html = response.content.decode()
+    # Two more messages (a stage update per coarse stage), still the same three queries.
+    assert _messages(html) == 3
+    assert "Interview" in html and "Acme Robotics" in html and "Robot Whisperer" in html
+
+
+def test_the_json_feed_is_three_queries(
+    client: Client, job: Job, recruiter: Member, monday: Any, django_assert_num_queries: Any
+) -> None:
+    application = hiring.advance(application=_apply(job), actor=recruiter)
+    token = tokens.issue_token(application)
+    with django_assert_num_queries(3):
+        data = client.get(f"/s/{token}.json").json()
+    assert [m["kind"] for m in data["messages"]] == ["acknowledgement", "stage_update"]
+
+
+def test_an_ended_application_adds_only_the_survey_lookup(
+    client: Client,
+    job: Job,
+    recruiter: Member,
+    monday: Any,
+    settings: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    settings.PORTAL_STATUS_CACHE_SECONDS = 0
+    application = _apply(job)
+    token = tokens.issue_token(application)
+    hiring.withdraw(application=application)
+    # token, application, messages, survey invitation (none yet: no answer lookup)
+    with django_assert_num_queries(4):
+        response = client.get(f"/s/{token}/")
+    assert response.status_code == 200
+    assert "You withdrew this application" in response.content.decode()
+
+
+def test_a_repeat_view_within_the_cache_needs_no_database(
+    client: Client, job: Job, monday: Any, settings: Any, django_assert_num_queries: Any
+) -> None:
+    settings.PORTAL_STATUS_CACHE_SECONDS = 5
+    token = tokens.issue_token(_apply(job))
+    first = client.get(f"/s/{token}/")
+    with django_assert_num_queries(0):
+        again = client.get(f"/s/{token}/")
+    assert again.content == first.content
+
+
+def test_every_failure_is_the_same_single_query(
+    client: Client, job: Job, monday: Any, django_assert_num_queries: Any
+) -> None:
+    application = _apply(job)
+    revoked = tokens.issue_token(application)
+    tokens.revoke_all(application)
+    for token in (revoked, "x" * 32, "not a token!"):
+        with django_assert_num_queries(1):
+            assert client.get(f"/s/{token}/").status_code == 404
+
+
+def test_the_page_shows_what_the_orm_would_load(
+    client: Client, job: Job, recruiter: Member, monday: Any
+) -> None:
+    """The hand-linked instances from the joined row equal what select_related gives."""
+    application = _apply(job)
+    token = tokens.issue_token(application)
+    usable = tokens.check(token)
+    assert usable is not None
+    loaded = tokens.load(usable)
+    expected = Application.objects.select_related("org", "job", "candidate", "stage").get(
+        pk=application.pk
+    )
+    assert loaded is not None
+    for name in ("org", "job", "candidate", "stage"):
+        ours, theirs = getattr(loaded, name), getattr(expected, name)
+        fields = type(theirs)._meta.concrete_fields
+        assert [f.value_from_object(ours) for f in fields] == [
+            f.value_from_object(theirs) for f in fields
+        ]
+    fields = Application._meta.concrete_fields
+    assert [f.value_from_object(loaded) for f in fields] == [
+        f.value_from_object(expected) for f in fields
+    ]
+    assert loaded.respond_by is not None and loaded.respond_by.tzinfo is not None
+    # The messages: every field the page reads, as the ORM reads it.
+    hiring.advance(application=expected, actor=recruiter)
+    shown = selectors.status_view(application=loaded).messages
+    orm = list(Message.objects.filter(application_id=expected.pk).order_by("created_at", "id"))
+    assert len(shown) == len(orm) == 2
+    for ours, theirs in zip(shown, orm, strict=True):
+        for name in ("id", "subject", "body_text", "kind", "status", "created_at", "sent_at"):
+            assert getattr(ours, name) == getattr(theirs, name), name
+        assert ours.created_at.tzinfo is not None
+
+
+@pytest.mark.django_db
+def test_a_prepared_query_refuses_parameters_bound_in_the_wrong_order() -> None:
+    swapped = Prepared(
+        Message,
+        lambda org_id, application_id: Message.objects.filter(
+            org_id=org_id, application_id=application_id
+        ).values_list("id"),
+        # Wrong on purpose: the SQL binds application_id first.
+        lambda org_id, application_id: [org_id, application_id],
+        probe=[1, 2],
+    )
+    with pytest.raises(AssertionError, match="binds"):
+        swapped.rows(1, 1)  # refused even when the real values would hide the swap
+
+
+def test_a_prepared_query_needs_a_probe_that_tells_parameters_apart() -> None:
+    with pytest.raises(ValueError, match="differ"):
+        Prepared(
+            Message,
+            lambda org_id, application_id: Message.objects.filter(
+                org_id=org_id, application_id=application_id
+            ).values_list("id"),
+            lambda org_id, application_id: [application_id, org_id],
+            probe=[1, 1],
+        )
