@@ -60,8 +60,8 @@ class RecordingHandler:
             self.data_commands += 1
             if self.behaviour.drop_after_data > 0:
                 self.behaviour.drop_after_data -= 1
-                assert session.transport is not None
-                session.transport.close()
+                assert server.transport is not None
+                server.transport.close()
                 return "421 closing"
             reply = (
                 self.behaviour.replies.pop(0) if self.behaviour.replies else self.behaviour.default

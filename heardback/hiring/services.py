@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from heardback import clock
@@ -210,9 +210,25 @@ def promise_for(application: Application, *, stage: Stage, start: datetime) -> d
 def _upsert_candidate(
     *, org: Org, name: str, email: str, phone: str, language: str, time_zone: str
 ) -> Candidate:
-    candidate = Candidate.objects.filter(org=org, email__iexact=email).first()
+    """The org's candidate with this email, created or updated, and locked for this
+    transaction: two simultaneous applies by one person serialise here, so the second finds
+    the first one's application instead of making another."""
+    existing = Candidate.objects.select_for_update().filter(org=org, email__iexact=email)
+    candidate = existing.first()
     if candidate is None:
-        candidate = Candidate(org=org, email=email, created_at=clock.now())
+        try:
+            with transaction.atomic():  # a savepoint: losing the race must not spoil ours
+                return Candidate.objects.create(
+                    org=org,
+                    email=email,
+                    name=name,
+                    phone=phone,
+                    language=language,
+                    time_zone=time_zone,
+                    created_at=clock.now(),
+                )
+        except IntegrityError:
+            candidate = existing.get()
     candidate.name = name
     if phone:
         candidate.phone = phone
