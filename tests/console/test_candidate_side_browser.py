@@ -91,12 +91,6 @@ def test_new_sections_pass_axe_and_the_cv_downloads(
     assert not any(problems.values()), problems
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="heardback/templates/base.html puts role=status on the flash <ul>, which removes "
-    "its list role, so its <li> items are orphans (axe 'listitem', serious). Fix there: wrap "
-    "the list in <div role=status>.",
-)
 def test_a_page_with_a_flash_message_passes_axe(
     browser: Any, live_server: Any, settings: Any, world: World
 ) -> None:
