@@ -73,8 +73,7 @@ def test_new_sections_pass_axe_and_the_cv_downloads(
     page.get_by_text("Your report card is public.").wait_for()
     snippet = page.get_by_label("Badge for your careers page (copy and paste)").input_value()
     assert f'src="{live_server.url}/employers/{world.org.slug}/badge.svg"' in snippet
-    # Checked without the flash message, whose markup is the shared base template's (see the
-    # strict xfail below).
+    # The page after a reload (no flash message); the flash message has its own test below.
     page.reload()
     problems["policy"] = axe_problems(page)
     page.screenshot(path=str(tmp_path / "policy.png"), full_page=True)
