@@ -46,17 +46,28 @@ def _policies() -> Iterable[tuple[Org, OrgPolicy]]:
 
 
 def _watch_candidates(org: Org, watch: Iterable[str], due: Q, limit: int) -> list[int]:
-    return list(
-        Application.objects.filter(
-            due,
-            org=org,
-            status=ApplicationStatus.ACTIVE,
-            pending_decline_at__isnull=True,
-            promise_watch__in=list(watch),
+    """Due applications in the given watch states, oldest promise first.
+
+    One indexed range scan per state (org, state, respond_by): an IN over the states would
+    make the planner read every nudged application still inside its grace period again on
+    every sweep.
+    """
+    ids: list[int] = []
+    for state in sorted(watch):
+        if len(ids) >= limit:
+            break
+        ids += (
+            Application.objects.filter(
+                due,
+                org=org,
+                status=ApplicationStatus.ACTIVE,
+                pending_decline_at__isnull=True,
+                promise_watch=state,
+            )
+            .order_by("respond_by")
+            .values_list("id", flat=True)[: limit - len(ids)]
         )
-        .order_by("respond_by")
-        .values_list("id", flat=True)[:limit]
-    )
+    return ids
 
 
 def _claim(application_id: int, check: Callable[[Application], bool]) -> Application | None:
