@@ -164,6 +164,7 @@ USE_TZ = True
 # --- Static files -------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise expects it even before collectstatic
 STATICFILES_DIRS = [BASE_DIR / "heardback" / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
 
