@@ -76,24 +76,37 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # its bundled Swagger UI assets: the API docs work offline
+    "heardback.web",
+    "heardback.runtime",
     "heardback.hiring",
     "heardback.messaging",
     "heardback.devmail",
     "heardback.promises",
+    "heardback.compliance",
     "heardback.portal",
     "heardback.console",
+    "heardback.imports",
     "heardback.api",
+    "heardback.bridges",
+    "heardback.webhooks",
     "heardback.seeker",
+    "heardback.postings",
+    "heardback.privacy",
     "heardback.sim",
     "heardback.ops",
 ]
 
 MIDDLEWARE = [
+    # First, so nothing reads a body or answers a method before the guard has looked at it.
+    "heardback.web.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "heardback.api.strict_query.StrictQueryMiddleware",
+    "heardback.api.idempotency.IdempotencyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -116,6 +129,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
+                "heardback.console.problems.banner",
             ],
         },
     },
@@ -133,16 +147,54 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    # A file, not :memory:, so worker subprocesses in tests can share the test database.
-    _suffix = env_str("TEST_DB_SUFFIX", "main") + env_str("PYTEST_XDIST_WORKER", "")
+    # Kept open between requests, as on PostgreSQL: opening a connection and running the
+    # PRAGMAs above cost more than a status page's three queries. Safe: gunicorn's sync
+    # workers serve one request at a time on one thread, Django connections are per thread,
+    # and under WAL an idle connection holds no lock between transactions.
+    _db["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
+    _db["CONN_HEALTH_CHECKS"] = True
+    # A file, not :memory:, so worker subprocesses in tests can share the test database;
+    # named per test run, so two runs on one machine never touch each other's database.
+    _suffix = env_str("TEST_DB_SUFFIX", "") or f"run{os.getpid()}"
     _db["TEST"] = {"NAME": str(VAR_DIR / f"test-{_suffix}.sqlite3")}
 else:
-    _db.setdefault("CONN_MAX_AGE", env_int("DB_CONN_MAX_AGE", 60))
+    # dj_database_url already sets CONN_MAX_AGE to 0, so a setdefault would never apply.
+    _db["CONN_MAX_AGE"] = env_int("DB_CONN_MAX_AGE", 60)
     _db["CONN_HEALTH_CHECKS"] = True
-    if name := env_str("TEST_DATABASE_NAME"):
-        _db["TEST"] = {"NAME": name}
+    _db["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "") or f"test_{_db['NAME']}_{os.getpid()}"}
 DATABASE_VENDOR = "sqlite" if _db["ENGINE"].endswith("sqlite3") else "postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ------------------------------------------------------------------------------
+# Rate limits, sign-in throttles and the API throttle count in the default cache, which every
+# web process must share: the database by default (its table comes with `migrate`), Redis
+# with CACHE_URL (or REDIS_URL) = redis://host:6379/0 (needs the `redis` package installed).
+# "local" is a per-process memory cache for what may be a few seconds stale in another
+# process (the status page's micro-cache): reading it costs no query.
+CACHE_URL = env_str("CACHE_URL") or env_str("REDIS_URL")
+if not CACHE_URL or CACHE_URL in {"db", "database"}:
+    _default_cache: dict[str, object] = {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "heardback_cache",
+        # Django counts the table on every write and culls past this; counters live in their
+        # own table (heardback.web.limits), so this holds only what is truly cached.
+        "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 50_000)},
+    }
+elif CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    _default_cache = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
+    }
+else:
+    raise ValueError("CACHE_URL must be redis://…, rediss://…, unix://… or db (the default)")
+CACHES = {
+    "default": _default_cache,
+    "local": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "heardback-local",
+        "OPTIONS": {"MAX_ENTRIES": env_int("LOCAL_CACHE_MAX_ENTRIES", 2_000)},
+    },
+}
 
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -155,7 +207,7 @@ LOGIN_URL = "/app/login/"
 
 # --- Internationalisation -----------------------------------------------------------------
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("es", "Español")]
+LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("es", "Español"), ("fr", "Français")]
 LOCALE_PATHS = [BASE_DIR / "heardback" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -180,32 +232,142 @@ MAILERS = {
 }
 
 # The delivery worker: batch size, lease, retry schedule, and the provider's rate limit.
+# The public report card shows a figure only when it can't mislead (docs/portal.md): enough
+# finished applications, promises whose date has come, and decisions about people, over a
+# record at least this many days long.
+REPORT_CARD_MIN_FINISHED = env_int("REPORT_CARD_MIN_FINISHED", 10)
+REPORT_CARD_MIN_PROMISES_DUE = env_int("REPORT_CARD_MIN_PROMISES_DUE", 10)
+REPORT_CARD_MIN_DECISIONS = env_int("REPORT_CARD_MIN_DECISIONS", 10)
+REPORT_CARD_MIN_DAYS = env_int("REPORT_CARD_MIN_DAYS", 28)
+
+# A hire's "Welcome aboard" is held this long by default, cancellable until it goes
+# (0: the console offers no hold). See docs/console.md, "Hire with care".
+HIRE_HOLD_MINUTES = env_int("HIRE_HOLD_MINUTES", 60)
+
 DELIVERY_BATCH_SIZE = env_int("DELIVERY_BATCH_SIZE", 100)
-DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 120)
+# Short, because a live worker renews it while it sends: a killed worker's batch is retried
+# within seconds.
+DELIVERY_LEASE_SECONDS = env_int("DELIVERY_LEASE_SECONDS", 30)
 DELIVERY_MAX_ATTEMPTS = env_int("DELIVERY_MAX_ATTEMPTS", 8)
 DELIVERY_BACKOFF_BASE_SECONDS = env_int("DELIVERY_BACKOFF_BASE_SECONDS", 30)
 DELIVERY_BACKOFF_CAP_SECONDS = env_int("DELIVERY_BACKOFF_CAP_SECONDS", 6 * 3600)
 DELIVERY_RATE_PER_SECOND = env_int("DELIVERY_RATE_PER_SECOND", 0)  # 0: unlimited
-DELIVERY_SMTP_TIMEOUT_SECONDS = env_int("DELIVERY_SMTP_TIMEOUT_SECONDS", 30)
+DELIVERY_SMTP_TIMEOUT_SECONDS = env_int("DELIVERY_SMTP_TIMEOUT_SECONDS", 30)  # the verdict
+DELIVERY_SMTP_COMMAND_TIMEOUT_SECONDS = env_int("DELIVERY_SMTP_COMMAND_TIMEOUT_SECONDS", 10)
 
 # The local development mailbox (never in production).
 DEVMAIL_ENABLED = not IS_PRODUCTION and env_bool("DEVMAIL_ENABLED", True)
 DEVMAIL_MAILDIR = VAR_DIR / "mailbox"
 
 # --- The no-ghost engine -----------------------------------------------------------------
-# Issues a status-page link for an application (hiring reaches the portal through this).
-HEARDBACK_STATUS_LINK_ISSUER = env_str(
-    "HEARDBACK_STATUS_LINK_ISSUER", "heardback.portal.tokens.issue_status_url"
-)
-# The scheduler's steps, in order. Each is `def step(*, now: datetime, limit: int) -> int`
-# returning how many items it handled, and must claim its work by compare-and-set.
-SCHEDULER_STEPS: list[str] = [
-    "heardback.console.bulk.run_bulk_actions",
-    "heardback.portal.survey.send_survey_invitations",
-    "heardback.seeker.digest.send_daily_digests",
-    "heardback.seeker.refresh.refresh_employer_statuses",
-]
+# Each app registers its own scheduler steps in its AppConfig.ready() (heardback.runtime).
 SCHEDULER_INTERVAL_SECONDS = env_int("SCHEDULER_INTERVAL_SECONDS", 15)
+# Seconds one step may spend in one round before it leaves the rest for the next round.
+SCHEDULER_STEP_BUDGET_SECONDS = env_int("SCHEDULER_STEP_BUDGET_SECONDS", 20)
+# A close-out works in chunks of its own size, not the other steps' per-round limit: each
+# chunk is one transaction (bigger chunks write faster per candidate, smaller ones hold
+# fewer rows locked at once), and a round goes on chunk after chunk for up to
+# CLOSEOUT_ROUND_SECONDS before the other steps get their turn.
+CLOSEOUT_CHUNK_SIZE = env_int("CLOSEOUT_CHUNK_SIZE", 5000)
+CLOSEOUT_ROUND_SECONDS = env_int("CLOSEOUT_ROUND_SECONDS", 10)
+# The network loop (`heardback netloop`) runs the steps that call other servers, so a slow
+# server never holds the engine. A fetch's deadline covers the whole fetch, not each read.
+NETWORK_LOOP_INTERVAL_SECONDS = env_int("NETWORK_LOOP_INTERVAL_SECONDS", 30)
+NETWORK_FETCH_DEADLINE_SECONDS = env_int("NETWORK_FETCH_DEADLINE_SECONDS", 5)
+NETWORK_CONCURRENCY = env_int("NETWORK_CONCURRENCY", 4)  # fetches in flight per step
+# A round's time per network step: no new fetch starts after it (those in flight finish).
+NETWORK_STEP_BUDGET_SECONDS = env_int("NETWORK_STEP_BUDGET_SECONDS", 60)
+
+# --- The candidate portal -----------------------------------------------------------------
+# How long a process reuses a status page it rendered and a token it checked (0: never).
+PORTAL_STATUS_CACHE_SECONDS = env_int("PORTAL_STATUS_CACHE_SECONDS", 5)
+# "Email me my status link again": per email address (whoever asks) and per client address.
+APPLY_LINK_RATE_PER_EMAIL = env_str("APPLY_LINK_RATE_PER_EMAIL", "3/h")
+# Apply form POSTs per client address: generous, since many candidates can share one
+# address (a library, a school, a mobile carrier); a refused POST keeps what was typed.
+APPLY_RATE_PER_ADDRESS = env_str("APPLY_RATE_PER_ADDRESS", "30/10m")
+# Outbound HTTP (status links, webhooks, bridges) to private addresses and other ports:
+# never in production; in tests by default (their fake servers are on loopback).
+OUTBOUND_HTTP_ALLOW_PRIVATE = not IS_PRODUCTION and env_bool(
+    "OUTBOUND_HTTP_ALLOW_PRIVATE", HEARDBACK_ENV == "test"
+)
+APPLY_LINK_RATE_PER_ADDRESS = env_str("APPLY_LINK_RATE_PER_ADDRESS", "20/h")
+
+# --- Accounts (console and seeker side) ----------------------------------------------------
+# Password-reset emails: per email address (whoever asks) and per client address.
+PASSWORD_RESET_RATE_PER_EMAIL = env_str("PASSWORD_RESET_RATE_PER_EMAIL", "3/h")
+PASSWORD_RESET_RATE_PER_ADDRESS = env_str("PASSWORD_RESET_RATE_PER_ADDRESS", "10/h")
+# Job-seeker sign-ups per client address, and address-confirmation emails per address.
+SEEKER_SIGNUP_RATE_PER_ADDRESS = env_str("SEEKER_SIGNUP_RATE_PER_ADDRESS", "10/h")
+SEEKER_CONFIRM_RATE_PER_EMAIL = env_str("SEEKER_CONFIRM_RATE_PER_EMAIL", "3/d")
+# Mail to job seekers (the digest, address confirmations) comes from an address of its own,
+# so a seeker's unsubscribe or spam report never touches the employer-side mail's reputation.
+SEEKER_FROM_EMAIL = env_str(
+    "SEEKER_FROM_EMAIL", "Heardback for job seekers <seekers@heardback.localhost>"
+)
+# A seeker's mail upload (.eml or .mbox), read as a stream.
+SEEKER_MAIL_IMPORT_MAX_BYTES = env_int("SEEKER_MAIL_IMPORT_MAX_BYTES", 200 * 1024 * 1024)
+# How often the network loop reads a connected mailbox (IMAP), and the most it reads a round.
+SEEKER_IMAP_EVERY_MINUTES = env_int("SEEKER_IMAP_EVERY_MINUTES", 15)
+SEEKER_IMAP_MAX_MESSAGES = env_int("SEEKER_IMAP_MAX_MESSAGES", 500)
+
+# --- The API ------------------------------------------------------------------------------
+# Requests per API key (counted in the shared cache): "600/m", "20/s", "10000/h".
+API_RATE_PER_KEY = env_str("API_RATE_PER_KEY", "600/m")
+
+# --- Outbound webhooks (heardback.webhooks; both steps run in the network loop) ---------
+# Each POST's overall deadline; endpoints served at once (each over one kept-alive
+# connection, up to a batch of deliveries per turn).
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_CONCURRENCY = env_int("WEBHOOK_CONCURRENCY", 4)
+WEBHOOK_BATCH_SIZE = env_int("WEBHOOK_BATCH_SIZE", 200)
+# Seconds to wait after each failed attempt (about a day in all), then give up.
+WEBHOOK_RETRY_SCHEDULE_SECONDS = [
+    int(s) for s in env_list("WEBHOOK_RETRY_SCHEDULE_SECONDS", "5,300,1800,7200,18000,36000,36000")
+]
+# An endpoint that has failed without a single success for this long is disabled.
+WEBHOOK_DISABLE_AFTER_DAYS = env_int("WEBHOOK_DISABLE_AFTER_DAYS", 3)
+# How long the fan-out looks again for a row skipped because its transaction had not
+# committed yet, and how many rows of each source it reads per round.
+WEBHOOK_LATE_COMMIT_MINUTES = env_int("WEBHOOK_LATE_COMMIT_MINUTES", 10)
+WEBHOOK_FANOUT_BATCH = env_int("WEBHOOK_FANOUT_BATCH", 1000)
+
+# --- Bridges to an ATS ---------------------------------------------------------------------
+# Fernet keys for connection secrets, newest first (comma-separated); empty: derived from
+# SECRET_KEY (development). Rotate by putting a new key first and re-encrypting.
+BRIDGE_ENCRYPTION_KEYS = env_list("BRIDGE_ENCRYPTION_KEYS", "")
+BRIDGE_MAX_BODY_BYTES = env_int("BRIDGE_MAX_BODY_BYTES", 1_000_000)
+# Deliveries refused for a bad signature are listed on the connection page; this many per
+# connection are recorded (anyone can post to the URL), the rest only answered 401.
+BRIDGE_REFUSED_RECORD_RATE = env_str("BRIDGE_REFUSED_RECORD_RATE", "100/h")
+
+# --- Requests: clients, methods, bodies ---------------------------------------------------
+# The proxies in front of the web processes (CIDRs, comma-separated). Their X-Forwarded-For
+# names the client every limit counts by (heardback.web.client); any other peer's header is
+# ignored. Empty: REMOTE_ADDR is the client. Behind a proxy on the same machine: 127.0.0.1/32.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+# Bodies are refused by Content-Length before they are read (heardback.web.middleware):
+# the first matching path pattern gives the limit, REQUEST_BODY_MAX_BYTES everywhere else.
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 1024 * 1024)
+REQUEST_BODY_LIMITS = [
+    # The apply form: a CV of up to 5 MB and the form around it. A CV up to 20 MB is still
+    # read (past, never stored) so the form comes back with what was typed
+    # (portal.views.MAX_APPLY_BODY); only bigger bodies are refused unread.
+    (r"^/jobs/[^/]+/[^/]+/$", 4 * 5 * 1024 * 1024 + 256 * 1024),
+    # CSV imports: an employer's file of up to 50 MB, a job seeker's of up to 2 MB.
+    (r"^/app/import/$", 50 * 1024 * 1024 + 256 * 1024),
+    (r"^/seeker/import/$", 2 * 1024 * 1024 + 256 * 1024),
+    (r"^/seeker/mail/import/$", SEEKER_MAIL_IMPORT_MAX_BYTES + 256 * 1024),
+    # ATS deliveries: the bridges' own setting, so one number governs them.
+    (r"^/hooks/", BRIDGE_MAX_BODY_BYTES),
+]
+# Form fields and JSON bodies are read into memory up to this; uploaded files bigger than
+# FILE_UPLOAD_MAX_MEMORY_SIZE go to a temporary file instead.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Only these paths take PUT, PATCH and DELETE; their refusals are problem documents.
+REQUEST_GUARD_API_PATHS = ["/api/"]
+REQUEST_GUARD_PROBLEM_RENDERER = "heardback.api.problems.problem"
 
 # --- Security -----------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -239,7 +401,16 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Secrets in URLs (status, decision, invitation, reset, calendar and confirmation links)
+    # are blanked out of every line this handler writes (heardback.web.logs).
+    "filters": {"redact_secrets": {"()": "heardback.web.logs.RedactSecrets"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_secrets"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.server": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}},
 }

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 
 from tests.smtp import SmtpServer
 
@@ -28,6 +29,14 @@ def smtp_server(settings: Any) -> Iterator[SmtpServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_local_cache() -> None:
+    """Each test starts with an empty per-process cache (remembered status-link checks and
+    pages). Rate-limit counters and the shared cache live in the database, so they start
+    clean with each test's database anyway."""
+    caches["local"].clear()
 
 
 @pytest.fixture

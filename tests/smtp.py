@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from dataclasses import dataclass, field
@@ -54,8 +55,27 @@ class RecordingHandler:
         self.behaviour = Behaviour()
         self.lock = threading.Lock()
         self.data_commands = 0
+        self.rcpt_replies: list[str] = []  # answers to RCPT TO, in order, then accept
+        self.seconds_per_message = 0.0  # a slow server: wait this long before answering DATA
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        with self.lock:
+            reply = self.rcpt_replies.pop(0) if self.rcpt_replies else ""
+        if reply:
+            if reply.startswith("421"):
+                await server.push(reply)
+                assert server.transport is not None
+                server.transport.close()
+                return "421 closing"
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        if self.seconds_per_message:
+            await asyncio.sleep(self.seconds_per_message)
         with self.lock:
             self.data_commands += 1
             if self.behaviour.drop_after_data > 0:

@@ -28,7 +28,9 @@ class UnknownCountry(ValueError):
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as error:
+    # OSError: a name longer than the file system allows ("File name too long") is looked
+    # up as a file before it is found missing.
+    except (ZoneInfoNotFoundError, ValueError, OSError) as error:
         raise UnknownTimeZone(
             f"Unknown time zone {name!r}; use an IANA name such as Europe/Berlin"
         ) from error

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.urls import reverse
+from django_htmx.middleware import HtmxDetails
 
 from heardback.console.models import BulkAction, JobTeam
 from heardback.hiring.models import Application, Job, Member, Role, Stage
@@ -21,6 +23,14 @@ ALL_ROLES = (Role.ADMIN, Role.RECRUITER, Role.HIRING_MANAGER)
 STAFF = (Role.ADMIN, Role.RECRUITER)
 ADMIN = (Role.ADMIN,)
 SESSION_ORG = "console_org_id"
+
+
+class ConsoleRequest(HttpRequest):
+    """A request as a console view sees it, for annotations only (Django still passes an
+    HttpRequest): `htmx` is set by django-htmx's middleware, `member` by `console_view`."""
+
+    htmx: HtmxDetails
+    member: Member
 
 
 def current_member(request: HttpRequest) -> Member | None:
@@ -38,13 +48,13 @@ def current_member(request: HttpRequest) -> Member | None:
 
 def console_view(
     *roles: str,
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """Require sign-in and one of `roles`; sets `request.member`."""
     allowed = roles or ALL_ROLES
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path(), reverse("console:login"))
             member = current_member(request)
@@ -52,7 +62,7 @@ def console_view(
                 raise PermissionDenied("You are not a member of any organisation yet.")
             if member.role not in allowed:
                 raise PermissionDenied("Your role does not include this page.")
-            request.member = member  # type: ignore[attr-defined]
+            cast(ConsoleRequest, request).member = member
             return view(request, *args, **kwargs)
 
         wrapper.console_roles = tuple(allowed)  # type: ignore[attr-defined]

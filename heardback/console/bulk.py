@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.db.models import Q
 
@@ -21,6 +22,7 @@ from heardback.console.services import decline_template
 from heardback.hiring import services as hiring
 from heardback.hiring.errors import HiringError
 from heardback.hiring.models import Application
+from heardback.runtime.isolation import ItemGuard
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,16 @@ def process_chunk(bulk: BulkAction, *, size: int) -> int:
             if len(problems) < MAX_PROBLEMS:
                 who = application.candidate.name if application else f"#{pk}"
                 problems.append({"id": pk, "name": who, "error": " ".join(error.messages)})
+        except Exception:
+            # One candidate's unexpected failure must not stop the other 99: counted,
+            # logged, and the rest of the chunk goes on.
+            log.exception("bulk action %s: application %s failed", bulk.pk, pk)
+            skipped += 1
+            if len(problems) < MAX_PROBLEMS:
+                who = application.candidate.name if application else f"#{pk}"
+                problems.append(
+                    {"id": pk, "name": who, "error": "Something went wrong; it has been logged."}
+                )
     return _save_progress(bulk, ids=ids, succeeded=succeeded, skipped=skipped, problems=problems)
 
 
@@ -94,20 +106,37 @@ def _save_progress(
     return len(ids)
 
 
+def _process_by_id(bulk_id: int, *, size: int) -> int:
+    bulk = BulkAction.objects.select_related("created_by__user", "stage").get(pk=bulk_id)
+    return process_chunk(bulk, size=size)
+
+
 def run_bulk_actions(*, now: datetime, limit: int) -> int:
     """Scheduler step: work through unfinished bulk actions; returns applications handled."""
     handled = 0
+    guard = ItemGuard("run_bulk_actions", now=now)
     candidates = BulkAction.objects.filter(_claimable(now)).order_by("created_at")
-    for bulk_id in list(candidates.values_list("pk", flat=True)[:10]):
-        if handled >= limit:
+    for bulk_id, org_id in list(candidates.values_list("pk", "org_id")[:10]):
+        if handled >= limit or guard.out_of_time:
             break
+        item = f"bulk:{bulk_id}"
+        if guard.waiting(item):
+            continue
         claimed = BulkAction.objects.filter(_claimable(now), pk=bulk_id).update(
             lease_until=now + LEASE
         )
         if not claimed:
             continue  # another scheduler got it first
-        bulk = BulkAction.objects.select_related("created_by__user", "stage").get(pk=bulk_id)
-        handled += process_chunk(bulk, size=min(CHUNK, limit - handled))
+        size = min(CHUNK, limit - handled)
+        handled += (
+            guard.run(
+                item,
+                partial(_process_by_id, bulk_id, size=size),
+                org_id=org_id,
+                label="a bulk action",
+            )
+            or 0
+        )
     if handled:
         log.info("bulk actions: handled %s applications", handled)
     return handled

@@ -1,5 +1,6 @@
-"""What the console needs beyond the hiring domain: invitations, job teams, bulk actions and
-per-language decline templates. Every row carries `org` so every query can be scoped."""
+"""What the console needs beyond the hiring domain: invitations, job teams, bulk actions,
+per-language decline templates and the admins' daily problems digest. Every row carries `org`
+so every query can be scoped."""
 
 from __future__ import annotations
 
@@ -109,3 +110,14 @@ class DeclineTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} ({self.language})"
+
+
+class ProblemDigest(models.Model):
+    """The day an org's admins were last mailed what needs them. Schedulers claim an org's
+    day by compare-and-set on `last_sent_on`, so the digest goes out once however many run."""
+
+    org = models.OneToOneField(Org, on_delete=models.CASCADE, related_name="+")
+    last_sent_on = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Problems digest of org {self.org_id}, last sent {self.last_sent_on}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,10 +28,23 @@ class Column:
     stage: Stage
     count: int
     cards: list[Application]
+    page: int = 1
+    pages: int = 1
+    # Where a card's "Move to" points first: the next stage, or from the last stage the one
+    # before it (never the first stage by accident of the list's order).
+    move_to: int | None = None
 
     @property
     def more(self) -> int:
         return max(0, self.count - len(self.cards))
+
+    @property
+    def first_shown(self) -> int:
+        return (self.page - 1) * CARDS_PER_COLUMN + 1 if self.cards else 0
+
+    @property
+    def last_shown(self) -> int:
+        return (self.page - 1) * CARDS_PER_COLUMN + len(self.cards)
 
 
 def end_of_week(now: datetime, *, time_zone: str) -> datetime:
@@ -55,7 +69,7 @@ def board_applications(
     elif filter_key == "unreachable":
         applications = applications.filter(candidate__unreachable_since__isnull=False)
     elif filter_key == "pending_decline":
-        applications = applications.filter(pending_decline_at__isnull=False)
+        applications = applications.filter(pending_decline_at__isnull=False, pending_hire=False)
     query = query.strip()
     if query:
         applications = applications.filter(
@@ -64,19 +78,39 @@ def board_applications(
     return applications
 
 
-def board_columns(*, job: Job, applications: QuerySet[Application]) -> list[Column]:
+def board_columns(
+    *, job: Job, applications: QuerySet[Application], pages: Mapping[int, int] | None = None
+) -> list[Column]:
+    """A column per stage with one page of cards each (`pages`: stage id to page number,
+    1 when absent; a page past the end shows the last one)."""
     stages = list(job.pipeline.stages.order_by("position"))
     counts = dict(
         applications.values("stage_id").annotate(n=Count("pk")).values_list("stage_id", "n")
     )
     columns = []
-    for stage in stages:
+    for index, stage in enumerate(stages):
+        count = counts.get(stage.pk, 0)
+        last_page = max(1, -(-count // CARDS_PER_COLUMN))
+        page = min(max(1, (pages or {}).get(stage.pk, 1)), last_page)
+        start = (page - 1) * CARDS_PER_COLUMN
         cards = list(
             applications.filter(stage=stage)
             .select_related("candidate", "stage")
-            .order_by("respond_by", "pk")[:CARDS_PER_COLUMN]
+            .order_by("respond_by", "pk")[start : start + CARDS_PER_COLUMN]
         )
-        columns.append(Column(stage=stage, count=counts.get(stage.pk, 0), cards=cards))
+        neighbour = stages[index + 1] if index + 1 < len(stages) else None
+        if neighbour is None and index > 0:
+            neighbour = stages[index - 1]
+        columns.append(
+            Column(
+                stage=stage,
+                count=count,
+                cards=cards,
+                page=page,
+                pages=last_page,
+                move_to=neighbour.pk if neighbour else None,
+            )
+        )
     return columns
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -27,15 +27,15 @@ from heardback.hiring.models import (
     Application,
     ApplicationStatus,
     DeclineReason,
+    EventKind,
     Job,
-    JobStatus,
     Member,
     Role,
     Stage,
 )
 from heardback.messaging.headers import clean_email_address, single_line
-from heardback.messaging.rendering import Rendered, TemplateError, render_message, render_string
-from heardback.promises.policy import get_policy
+from heardback.messaging.rendering import Rendered
+from heardback.web.limits import FailureThrottle
 
 INVITATION_DAYS = 7
 BULK_LIMIT = 100_000
@@ -44,30 +44,21 @@ LOGIN_WINDOW_SECONDS = 15 * 60
 
 
 # --- sign-in throttle ---------------------------------------------------------------------
-
-
-def _throttle_key(*, username: str, ip: str) -> str:
-    digest = hashlib.sha256(f"{username.strip().lower()}|{ip}".encode()).hexdigest()
-    return f"console:login-failures:{digest}"
+# Counted in the shared store (heardback.web.limits), so every web process sees the same
+# failures; `ip` is the client's address as heardback.web.client finds it.
+LOGIN_THROTTLE = FailureThrottle("console-login", LOGIN_MAX_FAILURES, LOGIN_WINDOW_SECONDS)
 
 
 def login_blocked(*, username: str, ip: str) -> bool:
-    return int(cache.get(_throttle_key(username=username, ip=ip), 0)) >= LOGIN_MAX_FAILURES
+    return LOGIN_THROTTLE.blocked(username=username, address=ip)
 
 
 def record_login_failure(*, username: str, ip: str) -> int:
-    key = _throttle_key(username=username, ip=ip)
-    if cache.add(key, 1, LOGIN_WINDOW_SECONDS):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, LOGIN_WINDOW_SECONDS)
-        return 1
+    return LOGIN_THROTTLE.record_failure(username=username, address=ip)
 
 
 def clear_login_failures(*, username: str, ip: str) -> None:
-    cache.delete(_throttle_key(username=username, ip=ip))
+    LOGIN_THROTTLE.clear(username=username, address=ip)
 
 
 # --- members and invitations --------------------------------------------------------------
@@ -171,6 +162,105 @@ def change_role(*, actor: Member, member: Member, role: str) -> Member:
     return member
 
 
+@dataclass(frozen=True)
+class Handover:
+    """What removing a member hands over to their successor (the preview, and the result)."""
+
+    jobs: list[Job]
+    open_promises: int  # candidates in process in those jobs: their reminders and nudges
+    held_declines: int  # declines they held that are still to be sent
+    team_jobs: list[Job]  # jobs they were on the team of (they leave those teams)
+    api_keys: int
+    connections: int
+
+
+def _handover(member: Member) -> Handover:
+    from heardback.api.models import ApiKey
+    from heardback.bridges.models import Connection
+
+    org_id = member.org_id
+    jobs = list(Job.objects.filter(org_id=org_id, owner=member).order_by("title", "pk"))
+    return Handover(
+        jobs=jobs,
+        open_promises=Application.objects.filter(
+            org_id=org_id, job__in=[j.pk for j in jobs], status=ApplicationStatus.ACTIVE
+        ).count(),
+        held_declines=Application.objects.filter(
+            org_id=org_id, pending_decline_by=member, status=ApplicationStatus.ACTIVE
+        ).count(),
+        team_jobs=list(
+            Job.objects.filter(org_id=org_id, team__member=member).order_by("title", "pk")
+        ),
+        api_keys=ApiKey.objects.filter(org_id=org_id, created_by=member).count(),
+        connections=Connection.objects.filter(org_id=org_id, created_by=member).count(),
+    )
+
+
+def _check_removal(*, actor: Member, member: Member, successor: Member | None) -> None:
+    if actor.role != Role.ADMIN or member.org_id != actor.org_id:
+        raise PermissionDenied("Only admins can remove members.")
+    if member.pk == actor.pk:
+        raise HiringError("You can't remove yourself; ask another admin.")
+    if member.role == Role.ADMIN:
+        others = Member.objects.filter(org_id=actor.org_id, role=Role.ADMIN).exclude(pk=member.pk)
+        if not others.exists():
+            raise HiringError("An organisation needs at least one admin; this is the last one.")
+    if successor is not None and (successor.org_id != actor.org_id or successor.pk == member.pk):
+        raise HiringError({"successor": ["Choose another member of this organisation."]})
+
+
+def removal_preview(*, actor: Member, member: Member) -> Handover:
+    """What `remove_member` would hand over, without changing anything."""
+    _check_removal(actor=actor, member=member, successor=None)
+    return _handover(member)
+
+
+def remove_member(*, actor: Member, member: Member, successor: Member | None) -> Handover:
+    """Remove `member` from the org, handing their jobs (and with them every open promise's
+    reminders and nudges), the declines they held, their API keys and ATS connections to
+    `successor`. The user account stays (it may belong to other orgs); links already
+    emailed to the removed member stop working. The last admin can't be removed."""
+    from heardback.api.models import ApiKey
+    from heardback.bridges.models import Connection
+
+    if successor is None:
+        raise HiringError({"successor": ["Choose who takes over their jobs and promises."]})
+    with transaction.atomic():
+        # Lock the org's admins, so two admins removing each other at once can't leave
+        # the organisation without one: the second waits, then sees one admin left.
+        list(
+            Member.objects.select_for_update()
+            .filter(org_id=actor.org_id, role=Role.ADMIN)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        member = Member.objects.select_related("user", "org").get(pk=member.pk)
+        _check_removal(actor=actor, member=member, successor=successor)
+        handover = _handover(member)
+        org_id = member.org_id
+        Job.objects.filter(org_id=org_id, owner=member).update(owner=successor)
+        Application.objects.filter(org_id=org_id, pending_decline_by=member).update(
+            pending_decline_by=successor
+        )
+        ApiKey.objects.filter(org_id=org_id, created_by=member).update(created_by=successor)
+        Connection.objects.filter(org_id=org_id, created_by=member).update(created_by=successor)
+        hiring.record_event(
+            org=member.org,
+            kind=EventKind.MEMBER_REMOVED,
+            actor=actor,
+            data={
+                "member": member.display_name,
+                "email": member.email,
+                "successor": successor.display_name,
+                "jobs": [job.pk for job in handover.jobs],
+                "open_promises": handover.open_promises,
+                "held_declines": handover.held_declines,
+            },
+        )
+        member.delete()  # their job teams and one-click links go with them
+    return handover
+
+
 def add_to_team(*, actor: Member, job: Job, member: Member) -> JobTeam:
     if actor.org_id != job.org_id or member.org_id != job.org_id:
         raise PermissionDenied("That belongs to another organisation.")
@@ -214,29 +304,28 @@ def save_stage_template(*, stage: Stage, subject: str, body: str) -> Stage:
     stage.subject_template = single_line(subject)
     stage.body_template = body.strip() + "\n\n" if body.strip() else ""
     stage.save(update_fields=["subject_template", "body_template"])
+    messages.template_fixed(f"stage:{stage.pk}")
     return stage
 
 
-def check_template(*, subject: str, body: str) -> None:
+def check_template(*, subject: str, body: str, close_out: bool = False) -> None:
+    """Refuse a template that would fail for any candidate (see `messages.validate`)."""
     errors: dict[str, list[str]] = {}
     if not single_line(subject):
         errors["subject"] = ["Please write a subject."]
     if not body.strip():
         errors["body"] = ["Please write the message."]
-    for field, source in (("subject", subject), ("body", body)):
-        try:
-            render_string(source, {})
-        except TemplateError as error:
-            errors.setdefault(field, []).append(str(error))
     if errors:
         raise HiringError(errors)
+    messages.validate(subject=subject, body=body, close_out=close_out)
 
 
 def preview(*, application: Application, subject: str, body: str, **extra: Any) -> Rendered:
-    """Render a template exactly as the candidate would get it, in their language."""
-    with translation.override(application.candidate.language):
-        context = messages.context_for(application, **extra)
-        return render_message(subject, body + str(messages.SIGN_OFF), context)
+    """Render a template exactly as the candidate would get it, in their language.
+
+    Writes nothing and mints no link (the status link shows as private).
+    """
+    return messages.preview(application, subject=subject, body=body, extra=extra)
 
 
 # --- bulk actions -------------------------------------------------------------------------
@@ -316,83 +405,6 @@ def _ids_in_chunks(actor: Member, job: Job, application_ids: list[int]) -> list[
 
 
 # --- jobs ---------------------------------------------------------------------------------
-
-
-def set_on_hold(*, actor: Member, job: Job, on_hold: bool) -> Job:
-    """Pause a job (no new applications; candidates in process keep their promises) or
-    resume it. Closing and filling go through the engine, which tells the candidates."""
-    if actor.org_id != job.org_id:
-        raise PermissionDenied("That belongs to another organisation.")
-    with transaction.atomic():
-        job = Job.objects.select_for_update().get(pk=job.pk, org_id=job.org_id)
-        wanted = JobStatus.ON_HOLD if on_hold else JobStatus.OPEN
-        allowed_from = JobStatus.OPEN if on_hold else JobStatus.ON_HOLD
-        if job.status != allowed_from:
-            raise HiringError(
-                f"This job is {job.get_status_display().lower()}; it can't be "
-                f"{'put on hold' if on_hold else 'resumed'} from there."
-            )
-        job.status = wanted
-        job.save(update_fields=["status"])
-        hiring.record_event(
-            org=job.org, kind="job_on_hold" if on_hold else "job_resumed", actor=actor, job=job
-        )
-    return job
-
-
-def update_job(
-    *,
-    actor: Member,
-    job: Job,
-    title: str,
-    location: str,
-    description: str,
-    owner: Member,
-    stages: dict[int, tuple[str, int]],
-    closeout_subject: str,
-    closeout_body: str,
-) -> Job:
-    """Edit a job, its stages' names and promises, and its close-out wording."""
-    if actor.org_id != job.org_id or owner.org_id != job.org_id:
-        raise PermissionDenied("That belongs to another organisation.")
-    errors: dict[str, list[str]] = {}
-    title = single_line(title, max_length=200)
-    if not title:
-        errors["title"] = ["A job needs a title."]
-    shortest = get_policy(org=job.org).min_gap_days
-    for name, days in stages.values():
-        if not single_line(name, max_length=100):
-            errors.setdefault("stages", []).append("Every stage needs a name.")
-        if not shortest <= days <= 60:
-            errors.setdefault("stages", []).append(
-                f"Promises are between {shortest} and 60 business days: at least the "
-                "organisation's minimum gap between automated updates, so an honest update "
-                "is never held back when a promise falls due."
-            )
-    if closeout_body.strip():
-        try:
-            check_template(subject=closeout_subject or "-", body=closeout_body)
-        except HiringError as error:
-            errors["closeout_body"] = error.messages
-    if errors:
-        raise HiringError(errors)
-    with transaction.atomic():
-        job.title, job.location, job.description, job.owner = (
-            title,
-            single_line(location, max_length=200),
-            description.strip(),
-            owner,
-        )
-        job.closeout_subject = single_line(closeout_subject)
-        job.closeout_body = closeout_body.strip() + "\n\n" if closeout_body.strip() else ""
-        job.save()
-        for stage in Stage.objects.filter(org_id=job.org_id, pipeline_id=job.pipeline_id):
-            if stage.pk in stages:
-                name, days = stages[stage.pk]
-                stage.name, stage.promise_business_days = single_line(name, max_length=100), days
-                stage.save(update_fields=["name", "promise_business_days"])
-        hiring.record_event(org=job.org, kind="job_edited", actor=actor, job=job)
-    return job
 
 
 def stop_bulk(*, bulk: BulkAction) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.message import Message as MimeMessage
 from email.utils import parsedate_to_datetime
 
@@ -26,6 +28,15 @@ def _parts(message: MimeMessage) -> tuple[str, str]:
     return text, html
 
 
+def readable(value: object) -> str:
+    """A header as a person reads it: `=?utf-8?b?…?=` words decoded (RFC 2047)."""
+    text = str(value or "")
+    try:
+        return str(make_header(decode_header(text)))
+    except (HeaderParseError, LookupError, UnicodeDecodeError, ValueError):
+        return text  # a malformed encoded word: show what arrived
+
+
 def _require_enabled() -> None:
     if not settings.DEVMAIL_ENABLED:
         raise Http404("The development mailbox is off.")
@@ -36,7 +47,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("to", "").strip().lower()
     rows = []
     for key, message in read_mailbox(settings.DEVMAIL_MAILDIR):
-        to = str(message.get("To", ""))
+        to = readable(message.get("To", ""))
         if query and query not in to.lower():
             continue
         date = message.get("Date")
@@ -44,7 +55,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             {
                 "key": key,
                 "to": to,
-                "subject": str(message.get("Subject", "")),
+                "subject": readable(message.get("Subject", "")),
                 "date": parsedate_to_datetime(date) if date else None,
             }
         )
@@ -58,7 +69,7 @@ def detail(request: HttpRequest, key: str) -> HttpResponse:
     for message_key, message in read_mailbox(settings.DEVMAIL_MAILDIR):
         if message_key == key:
             text, html = _parts(message)
-            headers = [(name, str(value)) for name, value in message.items()]
+            headers = [(name, readable(value)) for name, value in message.items()]
             return render(
                 request,
                 "devmail/detail.html",

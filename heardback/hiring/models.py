@@ -6,6 +6,8 @@ scoped to one org. Business rules live in `services.py`; reads in `selectors.py`
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -36,7 +38,21 @@ class Org(models.Model):
     )
     subdivision = models.CharField(max_length=10, blank=True, help_text="e.g. BY for Bavaria")
     time_zone = models.CharField(max_length=64, default="UTC")
+    # The employer's face on candidate pages and emails (docs/branding.md). `reply_to` is
+    # the address candidates can write to: Reply-To of every email, shown on the status page.
     reply_to = models.EmailField(blank=True)
+    brand_color = models.CharField(
+        max_length=7, blank=True, help_text="Buttons and links, #rrggbb; readable on white"
+    )
+    brand_header_color = models.CharField(
+        max_length=7, blank=True, help_text="The page header's background, #rrggbb"
+    )
+    # The logo's file name ("<digest>.<ext>"); its bytes are a portal.OrgLogo row.
+    logo = models.CharField(max_length=40, blank=True)
+    # From: this address only once the operator has verified its domain (SPF/DKIM in place);
+    # until then the platform's sender, under the org's name.
+    sender_email = models.EmailField(blank=True)
+    sender_verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
     def __str__(self) -> str:
@@ -134,6 +150,9 @@ class Job(models.Model):
 class Candidate(models.Model):
     org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="candidates")
     name = models.CharField(max_length=200)
+    # The name they want to be greeted by ("Ana" for "Dr. Ana López"): asked on the apply
+    # form, editable on the status page, used in every greeting (`hiring.names`).
+    greeting_name = models.CharField(max_length=100, blank=True)
     email = models.EmailField(max_length=254)
     phone = models.CharField(max_length=40, blank=True)
     language = models.CharField(max_length=8, default="en")
@@ -159,6 +178,12 @@ class PromiseWatch(models.TextChoices):
     NUDGED = "nudged", "Owner nudged"
 
 
+# The post-decision survey (heardback.portal.survey) is sent this long after the final
+# message went out. A decision sets `Application.survey_due_at` this far ahead: the final
+# message can't have gone out before the decision, so nothing is looked at too early.
+SURVEY_DELAY_AFTER_FINAL = timedelta(days=3)
+
+
 class ApplicationStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     DECLINED = "declined", "Declined"
@@ -167,8 +192,15 @@ class ApplicationStatus(models.TextChoices):
 
 
 class Application(models.Model):
-    org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="applications")
-    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="applications")
+    # No index of their own on `org` and `job`: `application_job_status` leads with the org
+    # and `application_unique` with the job, and every extra index is one more write for
+    # each application a close-out declines (docs/benchmarks.md, Close-out, shows the plans).
+    org = models.ForeignKey(
+        Org, on_delete=models.CASCADE, related_name="applications", db_index=False
+    )
+    job = models.ForeignKey(
+        Job, on_delete=models.CASCADE, related_name="applications", db_index=False
+    )
     candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="applications")
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="applications")
     status = models.CharField(
@@ -191,16 +223,31 @@ class Application(models.Model):
     )
     extensions_used = models.PositiveSmallIntegerField(default=0)
     # A decline held for its delay: the candidate still sees "active" until it is sent.
+    # A held final message: a decline (the reason, text and who decided), or, with
+    # `pending_hire`, a hire's "Welcome aboard". Sent by `send_due_declines` at
+    # `pending_decline_at`, cancellable until then; the application stays active meanwhile.
     pending_decline_at = models.DateTimeField(null=True, blank=True)
+    pending_hire = models.BooleanField(default=False)
     pending_decline_reason = models.CharField(max_length=40, blank=True)
     pending_decline_subject = models.CharField(max_length=300, blank=True)
     pending_decline_body = models.TextField(blank=True)
+    # Indexed only where set (`application_pending_decline_by`): the one query that needs
+    # it is removing a member, and almost every application has no held decline.
     pending_decline_by = models.ForeignKey(
-        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Member,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     closed_out_by = models.BigIntegerField(
         null=True, blank=True, help_text="The job close-out that ended this application"
     )
+    # When the post-decision survey step should next look at this application (set when it
+    # is decided; cleared once invited or when it can never be). Its partial index holds
+    # only these rows, so the step reads what is due, not every decided application.
+    survey_due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -212,7 +259,12 @@ class Application(models.Model):
                 name="application_active_due",
                 condition=Q(status="active"),
             ),
-            models.Index(fields=["org", "job", "status"], name="application_job_status"),
+            # `id` last: a close-out pages through a job's active applications by id
+            # (`id > last`) straight from this index, without sorting what remains.
+            models.Index(fields=["org", "job", "status", "id"], name="application_job_status"),
+            # The console's list view, newest first (or oldest), paged by (created_at, id):
+            # each page reads its 50 rows straight from here, however many the org has.
+            models.Index(fields=["org", "created_at", "id"], name="application_org_created"),
             # The scheduler's sweeps: each costs what is due, not what exists.
             models.Index(
                 fields=["org", "promise_watch", "respond_by"],
@@ -228,6 +280,18 @@ class Application(models.Model):
                 fields=["pending_decline_at"],
                 name="application_pending_decline",
                 condition=Q(status="active", pending_decline_at__isnull=False),
+            ),
+            models.Index(
+                fields=["pending_decline_by"],
+                name="application_pending_decline_by",
+                condition=Q(pending_decline_by__isnull=False),
+            ),
+            # `id` too: the survey step reads due rows in (survey_due_at, id) order, so
+            # the index hands them over in order and the step stops after its limit.
+            models.Index(
+                fields=["survey_due_at", "id"],
+                name="application_survey_due",
+                condition=Q(survey_due_at__isnull=False),
             ),
         ]
 
@@ -248,6 +312,63 @@ class DeclineReason(models.TextChoices):
     LOCATION = "location", "Location or work authorisation"
     NO_DECISION = "no_decision", "We could not reach a decision in time"
     OTHER = "other", "Another reason"
+
+
+class EventKind(models.TextChoices):
+    """Every kind of event in the log: one enum, used by the timeline, the metrics, the
+    portal, the simulator and the close-out's SQL."""
+
+    APPLIED = "applied", "Applied"
+    STAGE_CHANGED = "stage_changed", "Moved to another stage"
+    NOTE = "note", "Note"
+    PROMISE_EXTENDED = "promise_extended", "Promise extended"
+    SILENCE_UPDATE = "silence_update", "Told: still in progress"
+    DECLINE_SCHEDULED = "decline_scheduled", "Decline held"
+    DECLINE_CANCELLED = "decline_cancelled", "Held decline cancelled"
+    HIRE_SCHEDULED = "hire_scheduled", "Hire held"
+    HIRE_CANCELLED = "hire_cancelled", "Held hire cancelled"
+    DECLINE = "decline", "Declined"
+    HIRED = "hired", "Hired"
+    WITHDRAWN = "withdrawn", "Withdrew"
+    CLOSED_OUT = "closed_out", "Closed with the job"
+    RESTORED = "restored", "Restored when the job reopened"
+    CONTACT_UPDATED = "contact_updated", "Contact details updated"
+    UPDATES_OPT_OUT = "progress_updates_opt_out", "Opted out of progress updates"
+    UPDATES_OPT_IN = "progress_updates_opt_in", "Opted in to progress updates"
+    UNREACHABLE = "unreachable", "Email could not be delivered"
+    TEMPLATE_FAILED = "template_failed", "A template failed; the built-in text was sent"
+    OUTCOME_TOLD_ELSEWHERE = "outcome_told_elsewhere", "Outcome recorded; the ATS told them"
+    JOB_CREATED = "job_created", "Job created"
+    JOB_EDITED = "job_edited", "Job edited"
+    JOB_ON_HOLD = "job_on_hold", "Job put on hold"
+    JOB_RESUMED = "job_resumed", "Job resumed"
+    JOB_CLOSED = "job_closed", "Job closed"
+    JOB_FILLED = "job_filled", "Job filled"
+    JOB_REOPENED = "job_reopened", "Job reopened"
+    POLICY_CHANGED = "policy_changed", "Policy changed"
+    REPORT_CARD_PUBLIC = "report_card_public", "Report card made public"
+    REPORT_CARD_PRIVATE = "report_card_private", "Report card made private"
+    INTERVIEW_LOGGED = "interview_logged", "Interview logged"
+    INTERVIEW_CANCELLED = "interview_cancelled", "Interview cancelled"
+    LEGAL_NOTICE = "legal_notice", "Told: no hiring decision yet (legal duty)"
+    COMPLIANCE_CHANGED = "compliance_changed", "Jurisdiction settings changed"
+    MEMBER_REMOVED = "member_removed", "Member removed; jobs and promises handed over"
+
+
+# The events that make a new promise to the candidate.
+PROMISE_EVENT_KINDS = (
+    EventKind.APPLIED,
+    EventKind.STAGE_CHANGED,
+    EventKind.PROMISE_EXTENDED,
+    EventKind.RESTORED,
+)
+# The events that end an application, by the status they end it in.
+FINAL_EVENT_KINDS = (
+    EventKind.DECLINE,
+    EventKind.HIRED,
+    EventKind.CLOSED_OUT,
+    EventKind.WITHDRAWN,
+)
 
 
 class Event(models.Model):

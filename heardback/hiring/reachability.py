@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from heardback import clock
-from heardback.hiring.models import Application, Candidate, Event
+from heardback.hiring.models import Application, Candidate, Event, EventKind
 from heardback.hiring.services import SYSTEM_LABEL
 
 
@@ -28,7 +28,7 @@ def on_message_failed(*, message: Any, detail: str, **_: Any) -> None:
         application=application,
         job_id=application.job_id,
         actor_label=SYSTEM_LABEL,
-        kind="unreachable",
+        kind=EventKind.UNREACHABLE,
         data={"message_id": message.pk, "detail": detail[:500]},
         created_at=now,
     )

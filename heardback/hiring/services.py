@@ -6,6 +6,7 @@ so the change and its message commit together or not at all.
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
 from typing import Any
 
@@ -16,15 +17,17 @@ from django.utils.text import slugify
 
 from heardback import clock
 from heardback.clock.business import UnknownCountry, deadline_after, is_valid_time_zone
-from heardback.hiring import messages
+from heardback.hiring import messages, names
 from heardback.hiring.errors import HiringError, NotActive
 from heardback.hiring.models import (
+    SURVEY_DELAY_AFTER_FINAL,
     Application,
     ApplicationStatus,
     Candidate,
     CoarseStage,
     DeclineReason,
     Event,
+    EventKind,
     Job,
     JobStatus,
     Member,
@@ -34,7 +37,9 @@ from heardback.hiring.models import (
     Role,
     Stage,
 )
-from heardback.messaging.headers import clean_email_address, single_line
+from heardback.hiring.names import guess_greeting_name
+from heardback.messaging.headers import clean_email_address, clean_person_name, single_line
+from heardback.messaging.kinds import MessageKind
 from heardback.messaging.models import Message
 
 SYSTEM_LABEL = "Heardback"
@@ -189,7 +194,9 @@ def create_job(
             pipeline=_copy_pipeline(template, name=f"{title} pipeline"),
             created_at=clock.now(),
         )
-        record_event(org=org, kind="job_created", actor=actor, job=job, data={"title": title})
+        record_event(
+            org=org, kind=EventKind.JOB_CREATED, actor=actor, job=job, data={"title": title}
+        )
     return job
 
 
@@ -207,35 +214,43 @@ def promise_for(application: Application, *, stage: Stage, start: datetime) -> d
     )
 
 
-def _upsert_candidate(
-    *, org: Org, name: str, email: str, phone: str, language: str, time_zone: str
+def _find_or_create_candidate(
+    *,
+    org: Org,
+    name: str,
+    email: str,
+    phone: str,
+    language: str,
+    time_zone: str,
+    greeting_name: str = "",
 ) -> Candidate:
-    """The org's candidate with this email, created or updated, and locked for this
+    """The org's candidate with this email (in any case), or a new one; locked for this
     transaction: two simultaneous applies by one person serialise here, so the second finds
-    the first one's application instead of making another."""
+    the first one's application instead of making another.
+
+    A known candidate's details are kept as they are. Anyone can type anyone's address into
+    an apply form, so a new application must not rename someone or change their phone,
+    language or time zone; the candidate changes those on their own status page
+    (`portal.services.update_contact`), behind their private link.
+    """
     existing = Candidate.objects.select_for_update().filter(org=org, email__iexact=email)
     candidate = existing.first()
-    if candidate is None:
-        try:
-            with transaction.atomic():  # a savepoint: losing the race must not spoil ours
-                return Candidate.objects.create(
-                    org=org,
-                    email=email,
-                    name=name,
-                    phone=phone,
-                    language=language,
-                    time_zone=time_zone,
-                    created_at=clock.now(),
-                )
-        except IntegrityError:
-            candidate = existing.get()
-    candidate.name = name
-    if phone:
-        candidate.phone = phone
-    candidate.language = language
-    candidate.time_zone = time_zone
-    candidate.save()
-    return candidate
+    if candidate is not None:
+        return candidate
+    try:
+        with transaction.atomic():  # a savepoint: losing the race must not spoil ours
+            return Candidate.objects.create(
+                org=org,
+                email=email,
+                name=name,
+                greeting_name=greeting_name or guess_greeting_name(name),
+                phone=phone,
+                language=language,
+                time_zone=time_zone,
+                created_at=clock.now(),
+            )
+    except IntegrityError:
+        return existing.get()
 
 
 def apply(
@@ -248,21 +263,32 @@ def apply(
     time_zone: str = "",
     actor: Member | None = None,
     source: str = "",
+    greeting_name: str = "",
 ) -> Application:
     """A candidate applies. Sends the acknowledgement with the respond-by date.
 
     Applying twice to the same job with the same email returns the first application and
-    sends nothing new.
+    sends nothing new, unless the candidate withdrew it: then it is reopened at the first
+    stage (see `_reopen`). An email the org already knows keeps the candidate's stored name,
+    phone, language and time zone: what this call brings is used for new candidates only.
     """
     _check_actor(actor, job.org_id)
     errors: dict[str, list[str]] = {}
-    clean_name = single_line(name, max_length=200)
-    if not clean_name:
-        errors["name"] = ["Please enter your name."]
+    clean_name = ""
+    try:
+        clean_name = clean_person_name(name, max_length=200)
+    except ValidationError as error:
+        errors["name"] = error.messages
     try:
         clean_email = clean_email_address(email)
     except ValidationError as error:
         errors["email"] = error.messages
+    clean_greeting = ""
+    if greeting_name.strip():
+        try:
+            clean_greeting = clean_person_name(greeting_name, max_length=names.MAX_LENGTH)
+        except ValidationError as error:
+            errors["greeting_name"] = error.messages
     clean_phone = single_line(phone, max_length=40)
     language = (language or "en").lower()
     if language not in SUPPORTED_LANGUAGES:
@@ -278,20 +304,27 @@ def apply(
     org = job.org
     now = clock.now()
     with transaction.atomic():
-        candidate = _upsert_candidate(
+        candidate = _find_or_create_candidate(
             org=org,
             name=clean_name,
             email=clean_email,
             phone=clean_phone,
             language=language,
             time_zone=time_zone,
+            greeting_name=clean_greeting,
         )
         existing = Application.objects.filter(job=job, candidate=candidate).first()
-        if existing is not None:
+        if existing is not None and existing.status != ApplicationStatus.WITHDRAWN:
+            # Active, declined or hired: the same answer as a first application, so the
+            # call tells nobody whether this address applied before.
             return existing
         first_stage = job.pipeline.stages.order_by("position").first()
         if first_stage is None:
             raise HiringError("This job's pipeline has no stages.")
+        if existing is not None:
+            # The candidate withdrew and was told they may apply again: the same
+            # application (one per job and candidate) starts over at the first stage.
+            return _reopen(existing, stage=first_stage, actor=actor, source=source, now=now)
         application = Application(
             org=org,
             job=job,
@@ -305,20 +338,61 @@ def apply(
         application.save()
         record_event(
             org=org,
-            kind="applied",
+            kind=EventKind.APPLIED,
             actor=actor,
             application=application,
             data={"source": source} if source else {},
         )
         tell_candidate(
             application,
-            kind="acknowledgement",
+            kind=MessageKind.ACKNOWLEDGEMENT,
             key=f"app:{application.pk}:ack",
-            subject_template=messages.ACKNOWLEDGEMENT.subject,
-            body_template=messages.ACKNOWLEDGEMENT.body,
+            default=messages.ACKNOWLEDGEMENT,
             automated=True,
         )
         application.save(update_fields=["last_contacted_at", "last_automated_at"])
+    return application
+
+
+def _reopen(
+    application: Application, *, stage: Stage, actor: Member | None, source: str, now: datetime
+) -> Application:
+    """A withdrawn application, applied for again: active at the first stage with a new
+    promise, its own APPLIED event and a fresh acknowledgement. Called inside apply's
+    transaction, with the candidate row locked, so two re-applies serialise."""
+    application = _lock(application)
+    if application.status != ApplicationStatus.WITHDRAWN:
+        return application
+    application.status = ApplicationStatus.ACTIVE
+    application.stage = stage
+    application.stage_entered_at = now
+    application.decided_at = None
+    application.decline_reason = ""
+    application.extensions_used = 0
+    application.last_contacted_at = now
+    clear_pending_decline(application)
+    set_promise(application, promise_for(application, stage=stage, start=now))
+    application.save()
+    data: dict[str, Any] = {"reopened": True}
+    if source:
+        data["source"] = source
+    event = record_event(
+        org=application.org,
+        kind=EventKind.APPLIED,
+        actor=actor,
+        application=application,
+        data=data,
+    )
+    # Keyed by the event: the first acknowledgement's key is taken, and each re-apply is
+    # its own message.
+    tell_candidate(
+        application,
+        kind=MessageKind.ACKNOWLEDGEMENT,
+        key=f"app:{application.pk}:ack:{event.pk}",
+        default=messages.ACKNOWLEDGEMENT,
+        automated=True,
+    )
+    application.save(update_fields=["last_contacted_at", "last_automated_at"])
     return application
 
 
@@ -331,13 +405,14 @@ def set_promise(application: Application, respond_by: datetime | None) -> None:
 def tell_candidate(
     application: Application,
     *,
-    kind: str,
+    kind: MessageKind,
     key: str,
-    subject_template: str,
-    body_template: str,
+    default: messages.DefaultTemplate,
+    custom: messages.CustomTemplate | None = None,
     automated: bool = False,
     final: bool = False,
     extra: dict[str, Any] | None = None,
+    required: bool = False,
 ) -> Message | None:
     """Queue a message to the candidate and remember when they last heard from us.
 
@@ -347,11 +422,12 @@ def tell_candidate(
         application,
         kind=kind,
         key=key,
-        subject_template=subject_template,
-        body_template=body_template,
+        default=default,
+        custom=custom,
         automated=automated,
         final=final,
         extra=extra,
+        required=required,
     )
     if message is not None:
         application.last_contacted_at = message.created_at
@@ -393,7 +469,7 @@ def move_to_stage(
         set_promise(application, promise_for(application, stage=stage, start=now))
         event = record_event(
             org=application.org,
-            kind="stage_changed",
+            kind=EventKind.STAGE_CHANGED,
             actor=actor,
             application=application,
             data={"from": previous.name, "to": stage.name},
@@ -402,16 +478,60 @@ def move_to_stage(
         # two "In review" stages stay quiet, but the new promise is still kept.
         visible = previous.coarse_stage != stage.coarse_stage
         if visible and notify:
-            default = messages.STAGE_UPDATES[stage.coarse_stage]
             tell_candidate(
                 application,
-                kind="stage_update",
+                kind=MessageKind.STAGE_UPDATE,
                 key=f"app:{application.pk}:event:{event.pk}",
-                subject_template=stage.subject_template or default.subject,
-                body_template=stage.body_template or default.body,
+                default=messages.stage_default(stage.coarse_stage),
+                custom=messages.stage_custom(stage),
             )
         application.save()
     return application
+
+
+def preview_move(application: Application, stage: Stage) -> messages.Preview | None:
+    """What moving into `stage` now would send (None when the candidate sees no change):
+    rendered as `move_to_stage` renders it, with the new stage and its new promise set on a
+    copy of the application, nothing saved."""
+    if stage.coarse_stage == application.stage.coarse_stage:
+        return None
+    moved = copy.copy(application)
+    moved.stage = stage
+    moved.respond_by = promise_for(application, stage=stage, start=clock.now())
+    return messages.preview_of(
+        moved,
+        default=messages.stage_default(stage.coarse_stage),
+        custom=messages.stage_custom(stage),
+    )
+
+
+def preview_decline(
+    application: Application, *, reason: str, subject: str = "", body: str = ""
+) -> messages.Preview:
+    """What declining for `reason` sends (now, or when a hold ends), rendered as `decline`
+    renders it: the reason set and the promise cleared first, the typed text if any (checked
+    as sending would check it: raises HiringError), else the reason's built-in text."""
+    if subject or body:
+        messages.validate(
+            subject=subject or str(messages.DECLINE_SUBJECT),
+            body=body or messages.decline_body(reason),
+        )
+    declined = copy.copy(application)
+    declined.decline_reason = reason
+    declined.pending_decline_reason = ""
+    declined.respond_by = None
+    return messages.preview_of(
+        declined,
+        default=messages.decline_default(reason),
+        custom=messages.decline_custom(declined, subject, body),
+    )
+
+
+def preview_hire(application: Application) -> messages.Preview:
+    """The "Welcome aboard" message hiring sends, rendered as `hire` renders it."""
+    hired = copy.copy(application)
+    hired.respond_by = None
+    return messages.preview_of(hired, default=messages.HIRED)
 
 
 def next_stage(application: Application) -> Stage | None:
@@ -435,15 +555,17 @@ def _finish(
     application: Application,
     *,
     status: str,
-    kind: str,
+    kind: MessageKind,
     actor: Member | None,
-    subject: str,
-    body: str,
+    default: messages.DefaultTemplate,
     data: dict[str, Any],
+    custom: messages.CustomTemplate | None = None,
     automated: bool = False,
 ) -> Application:
     application.status = status
     application.decided_at = clock.now()
+    # From then on the post-decision survey step looks at it (heardback.portal.survey).
+    application.survey_due_at = application.decided_at + SURVEY_DELAY_AFTER_FINAL
     set_promise(application, None)
     clear_pending_decline(application)
     event = record_event(
@@ -453,8 +575,8 @@ def _finish(
         application,
         kind=kind,
         key=f"app:{application.pk}:final:{event.pk}",
-        subject_template=subject,
-        body_template=body,
+        default=default,
+        custom=custom,
         final=True,
         automated=automated,
     )
@@ -464,6 +586,7 @@ def _finish(
 
 def clear_pending_decline(application: Application) -> None:
     application.pending_decline_at = None
+    application.pending_hire = False
     application.pending_decline_reason = ""
     application.pending_decline_subject = ""
     application.pending_decline_body = ""
@@ -489,10 +612,10 @@ def decline(
         return _finish(
             application,
             status=ApplicationStatus.DECLINED,
-            kind="decline",
+            kind=MessageKind.DECLINE,
             actor=actor,
-            subject=subject or messages.DECLINE_SUBJECT,
-            body=body or messages.decline_body(reason),
+            default=messages.decline_default(reason),
+            custom=messages.decline_custom(application, subject, body),
             data={"reason": reason},
             automated=actor is None,
         )
@@ -506,10 +629,9 @@ def hire(*, application: Application, actor: Member | None) -> Application:
         return _finish(
             application,
             status=ApplicationStatus.HIRED,
-            kind="hired",
+            kind=MessageKind.HIRED,
             actor=actor,
-            subject=messages.HIRED.subject,
-            body=messages.HIRED.body,
+            default=messages.HIRED,
             data={},
         )
 
@@ -523,10 +645,9 @@ def withdraw(*, application: Application, actor: Member | None = None) -> Applic
         return _finish(
             application,
             status=ApplicationStatus.WITHDRAWN,
-            kind="withdrawn",
+            kind=MessageKind.WITHDRAWN,
             actor=actor,
-            subject=messages.WITHDRAWN.subject,
-            body=messages.WITHDRAWN.body,
+            default=messages.WITHDRAWN,
             data={"by": "recruiter" if actor else "candidate"},
         )
 
@@ -540,8 +661,39 @@ def add_note(*, application: Application, text: str, actor: Member) -> Event:
         raise HiringError("A note can be at most 10,000 characters.")
     return record_event(
         org=application.org,
-        kind="note",
+        kind=EventKind.NOTE,
         actor=actor,
         application=application,
         data={"text": text},
     )
+
+
+def record_outcome(
+    *, application: Application, status: str, reason: str = "", actor: Member | None = None
+) -> Application:
+    """An outcome the candidate was told elsewhere (a connected ATS sends its own final
+    message): recorded, the promise closed, and nothing sent from here."""
+    _check_actor(actor, application.org_id)
+    if status not in (ApplicationStatus.DECLINED, ApplicationStatus.HIRED):
+        raise HiringError("Only a decline or a hire can be recorded.")
+    with transaction.atomic():
+        application = _lock(application)
+        _require_active(application)
+        application.status = status
+        application.decided_at = clock.now()
+        # No survey: it is asked only once our own final message went out, and here the
+        # ATS sent it (the survey step would read the row only to let it go).
+        application.survey_due_at = None
+        if status == ApplicationStatus.DECLINED:
+            application.decline_reason = reason or DeclineReason.OTHER
+        set_promise(application, None)
+        clear_pending_decline(application)
+        record_event(
+            org=application.org,
+            kind=EventKind.OUTCOME_TOLD_ELSEWHERE,
+            actor=actor,
+            application=application,
+            data={"status": status, "reason": application.decline_reason},
+        )
+        application.save()
+    return application

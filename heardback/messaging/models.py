@@ -29,6 +29,10 @@ class Message(models.Model):
     to_name = models.CharField(max_length=200, blank=True)
     from_email = models.CharField(max_length=300, blank=True)
     reply_to = models.CharField(max_length=300, blank=True)
+    # A one-click unsubscribe address (RFC 8058) for mail people opted into (the seeker's
+    # digest); sent as List-Unsubscribe with List-Unsubscribe-Post. Empty for everything else,
+    # with a database default so set-based inserts that don't name it (the close-out) work.
+    list_unsubscribe = models.CharField(max_length=500, blank=True, default="", db_default="")
     subject = models.CharField(max_length=300)
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
@@ -75,6 +79,9 @@ class DeliveryEvent(models.Model):
     """What a mail server or email service told us about a message after we handed it over."""
 
     class Kind(models.TextChoices):
+        # The SMTP server's reply when it took the message (e.g. "250 2.0.0 Ok: queued as
+        # 4Xy…"): the delivery evidence kept for compliance exports.
+        ACCEPTED = "accepted", "Accepted by the mail server"
         DELIVERED = "delivered", "Delivered"
         DEFERRED = "deferred", "Deferred"
         BOUNCED = "bounced", "Bounced"

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from heardback.hiring import names
+from heardback.messaging.headers import clean_person_name
 from heardback.portal import uploads
 from heardback.portal.models import KeptPromises
 
@@ -30,7 +36,35 @@ def clean_name(value: str) -> str:
         )
     if not value:
         raise ValidationError(_("Please tell us your name."), code="required")
-    return value
+    # The shared cleaner: invisible and direction-changing characters go, links are refused
+    # (here first, so the answer comes in the candidate's language, next to the field).
+    return clean_person_name(value, max_length=200)
+
+
+def clean_greeting_name(value: str) -> str:
+    """Optional: empty means "guess it from my name" (`hiring.names`)."""
+    value = value.strip()
+    if not value:
+        return ""
+    return clean_name(value)[: names.MAX_LENGTH]
+
+
+def greeting_name_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("The name we should greet you by"),
+        help_text=_("We use it in every message, as in “Hello Ana”. You can change it later."),
+        max_length=names.MAX_LENGTH,
+        required=False,
+        # The form's script fills it in from the name as it is typed, with the same rules
+        # as the server's guess (the titles listed here are never used as a first name).
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "nickname",
+                "data-titles": " ".join(sorted(names.TITLES)),
+                "data-dotted-titles": " ".join(sorted(names.DOTTED_TITLES)),
+            }
+        ),
+    )
 
 
 def clean_phone(value: str) -> str:
@@ -42,12 +76,57 @@ def clean_phone(value: str) -> str:
     return value
 
 
+# What the apply form's consent promises comes from the org's retention policy, which the
+# privacy app (above the portal) owns: it registers how to read it (privacy.apps).
+RetentionLookup = Callable[[int], tuple[int, bool]]  # org id -> (months, hired included)
+_retention: RetentionLookup = lambda org_id: (6, False)  # noqa: E731 - replaced at start-up
+
+
+def register_retention_lookup(lookup: RetentionLookup) -> None:
+    global _retention
+    _retention = lookup
+
+
+def consent_label(org_id: int) -> str:
+    """The consent text, saying exactly what the retention step and the status page do."""
+    months, hired_too = _retention(org_id)
+    if hired_too:
+        erased = ngettext(
+            "My name, contact details and CV are erased %(months)s month after the final "
+            "decision, unless a legal hold applies.",
+            "My name, contact details and CV are erased %(months)s months after the final "
+            "decision, unless a legal hold applies.",
+            months,
+        )
+    else:
+        erased = ngettext(
+            "If I am not hired, my name, contact details and CV are erased %(months)s month "
+            "after the final decision, unless a legal hold applies.",
+            "If I am not hired, my name, contact details and CV are erased %(months)s months "
+            "after the final decision, unless a legal hold applies.",
+            months,
+        )
+    return " ".join(
+        [
+            gettext(
+                "I agree that this employer stores my application to consider me for this job."
+            ),
+            erased % {"months": months},
+            gettext(
+                "The record of my application and of what I was told is kept without my name. "
+                "From my status page I can download my data or ask for erasure at any time."
+            ),
+        ]
+    )
+
+
 class ApplyForm(forms.Form):
     name = forms.CharField(
         label=_("Your name"),
         max_length=200,
         error_messages={"required": _("Please tell us your name.")},
     )
+    greeting_name = greeting_name_field()
     email = forms.EmailField(
         label=_("Email address"),
         max_length=254,
@@ -67,10 +146,7 @@ class ApplyForm(forms.Form):
         help_text=_("PDF, Word (.docx), OpenDocument (.odt) or text (.txt), up to 5 MB."),
     )
     consent = forms.BooleanField(
-        label=_(
-            "I agree that this employer stores my application to consider me for this job. "
-            "It is deleted when the process is over, unless I am hired."
-        ),
+        # The label says what the retention policy of this employer does: see consent_label.
         error_messages={"required": _("We can only consider your application with your consent.")},
     )
     time_zone = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
@@ -82,8 +158,17 @@ class ApplyForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
+    def __init__(self, *args: Any, org_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Lazy, like the other labels: the form is often built before the page's language
+        # is switched on, and the text must come out in the language it is rendered in.
+        self.fields["consent"].label = lazy(consent_label, str)(org_id)
+
     def clean_name(self) -> str:
         return clean_name(self.cleaned_data["name"])
+
+    def clean_greeting_name(self) -> str:
+        return clean_greeting_name(self.cleaned_data["greeting_name"])
 
     def clean_phone(self) -> str:
         return clean_phone(self.cleaned_data["phone"])
@@ -95,7 +180,34 @@ class ApplyForm(forms.Form):
         return upload
 
 
+def apply_questions() -> list[str]:
+    """What the apply form asks a candidate, in English (for posting snapshots and checks)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        form = ApplyForm(org_id=0)
+        return [
+            str(field.label)
+            for name, field in form.fields.items()
+            if field.label and name not in ("website", "consent")
+        ]
+
+
+class StatusLinkForm(forms.Form):
+    """The "email me my status link again" form, on the job page and the thank-you page."""
+
+    email = forms.EmailField(
+        label=_("The address you applied with"),
+        max_length=254,
+        error_messages={
+            "required": _("Please enter the email address you applied with."),
+            "invalid": _("Please enter a valid email address, like name@example.com."),
+        },
+    )
+
+
 class ContactForm(forms.Form):
+    greeting_name = greeting_name_field()
     email = forms.EmailField(
         label=_("Email address"),
         max_length=254,
@@ -111,6 +223,9 @@ class ContactForm(forms.Form):
 
     def clean_phone(self) -> str:
         return clean_phone(self.cleaned_data["phone"])
+
+    def clean_greeting_name(self) -> str:
+        return clean_greeting_name(self.cleaned_data["greeting_name"])
 
 
 SCALE_5 = [(n, str(n)) for n in range(1, 6)]

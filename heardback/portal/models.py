@@ -124,3 +124,22 @@ class ReportCardSetting(models.Model):
 
     def __str__(self) -> str:
         return f"report card ({'public' if self.public else 'private'})"
+
+
+class OrgLogo(models.Model):
+    """An org's logo, re-encoded from the upload (portal.branding): only pixels, no metadata.
+
+    In the database, not under MEDIA_ROOT, so every web process serves it without a shared
+    disk; it is small (at most 600 x 200 pixels).
+    """
+
+    org = models.OneToOneField(Org, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=40)  # "<digest>.<ext>", as Org.logo
+    content_type = models.CharField(max_length=20)
+    content = models.BinaryField()
+    width = models.PositiveSmallIntegerField()
+    height = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name

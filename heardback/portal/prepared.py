@@ -73,7 +73,7 @@ class Prepared:
         sql, compiler, converters = compiled
         with connection.cursor() as cursor:
             cursor.execute(sql, self.bind(*args))
-            rows = cursor.fetchall()
+            rows: list[Sequence[Any]] = cursor.fetchall()
         if converters and rows:
             return list(compiler.apply_converters(rows, converters))
         return rows

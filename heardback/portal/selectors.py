@@ -1,38 +1,40 @@
 """Reads for the candidate's side, each scoped to one org or one application.
 
-`report_card()` is written so the console dashboard can reuse it: same definitions as the
-dashboard's metrics (see below), restricted to the last 12 months, and with numbers withheld
-when there are too few finished applications to publish without pointing at a person.
+`report_card()` uses the dashboard's definitions (see below) over the last 12 months, with
+numbers withheld when there are too few finished applications to publish without pointing at
+a person. Promises met on time is not computed here at all: it is
+`reporting.selectors.promises_met()`, the number the dashboard shows.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.db import router
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
-from django.utils import formats, translation
+from django.db.models import Avg, Count, Exists, Min, OuterRef, Q, QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from heardback.clock.business import deadline_after, zone
-from heardback.hiring.messages import LONG_DATE, format_respond_by
+from heardback.clock import dates
+from heardback.hiring.messages import format_respond_by
 from heardback.hiring.models import (
     Application,
     ApplicationStatus,
     CoarseStage,
-    Event,
     Job,
     JobStatus,
     Org,
-    Stage,
 )
 from heardback.messaging.models import Message, MessageStatus
 from heardback.portal.models import ReportCardSetting, SurveyInvitation, SurveyResponse
 from heardback.portal.prepared import Prepared
+from heardback.postings import selectors as postings
+from heardback.reporting import selectors as reporting
 
 # --- job board ----------------------------------------------------------------------------
 
@@ -41,8 +43,20 @@ def open_jobs(*, org: Org) -> QuerySet[Job]:
     return Job.objects.filter(org=org, status=JobStatus.OPEN).order_by("title", "id")
 
 
+def listed_jobs(*, org: Org) -> list[Job]:
+    """The job board: open jobs, less those whose posting rules want a published version
+    first (postings.selectors.may_be_shown)."""
+    return postings.shown_of(list(open_jobs(org=org).select_related("org")), org_id=org.pk)
+
+
 def open_job(*, org: Org, slug: str) -> Job | None:
-    return open_jobs(org=org).filter(slug=slug).select_related("org").first()
+    job = open_jobs(org=org).filter(slug=slug).select_related("org").first()
+    return job if job is not None and postings.may_be_shown(job) else None
+
+
+def job_by_slug(*, org: Org, slug: str) -> Job | None:
+    """Any job of the org with this slug, open or not (to say a closed one is closed)."""
+    return Job.objects.filter(org=org, slug=slug).order_by("-id").first()
 
 
 # --- the status page ----------------------------------------------------------------------
@@ -55,14 +69,14 @@ STAGE_ORDER = [
     CoarseStage.CLOSED,
 ]
 # Translatable labels for the progress line (the model's labels are for the console).
-STAGE_LABELS = {
+STAGE_LABELS: dict[str, Promise] = {
     CoarseStage.RECEIVED: _("Received"),
     CoarseStage.IN_REVIEW: _("In review"),
     CoarseStage.INTERVIEW: _("Interview"),
     CoarseStage.OFFER: _("Offer"),
     CoarseStage.CLOSED: _("Closed"),
 }
-NEXT_STEPS = {
+NEXT_STEPS: dict[str, Promise] = {
     CoarseStage.RECEIVED: _(
         "Your application has arrived. A person on the hiring team will read it and decide "
         "on the next step."
@@ -76,7 +90,7 @@ NEXT_STEPS = {
     ),
     CoarseStage.OFFER: _("We are preparing an offer and will send you the details."),
 }
-OUTCOMES = {
+OUTCOMES: dict[str, Promise] = {
     ApplicationStatus.DECLINED: _(
         "This application is closed. Our decision and the reason are in the messages below."
     ),
@@ -117,6 +131,7 @@ class StatusView:
     unreachable: bool
     survey_open: bool
     survey_answered: bool
+    show_details: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -124,12 +139,17 @@ class StatusView:
 
 
 def long_date(moment: datetime | None, *, time_zone: str, language: str) -> str:
-    if moment is None:
-        return ""
-    with translation.override(language):
-        return formats.date_format(
-            moment.astimezone(zone(time_zone)), LONG_DATE.get(language, LONG_DATE["en"])
-        )
+    return dates.format(moment, "long", language=language, time_zone=time_zone)
+
+
+@lru_cache(maxsize=4096)
+def _respond_by_texts(moment: datetime | None, time_zone: str, language: str) -> tuple[str, str]:
+    """The short and long forms of a promised date (the long one is `long_date`'s).
+
+    Remembered: every view of a page shows the same date, and formatting one costs more
+    than all of the page's queries' Python work together.
+    """
+    return format_respond_by(moment, time_zone=time_zone, language=language)
 
 
 def reached_stages(*, application: Application) -> set[str]:
@@ -189,15 +209,8 @@ def status_view(*, application: Application) -> StatusView:
         else:
             state = "skipped" if not active else "done"
         steps.append(Step(code=code, label=str(STAGE_LABELS[code]), state=state))
-    short, _hiring_long = format_respond_by(
-        application.respond_by if active else None,
-        time_zone=candidate.time_zone,
-        language=candidate.language,
-    )
-    long = long_date(
-        application.respond_by if active else None,
-        time_zone=candidate.time_zone,
-        language=candidate.language,
+    short, long = _respond_by_texts(
+        application.respond_by if active else None, candidate.time_zone, candidate.language
     )
     messages = _visible_messages(application)
     # Invitations only exist once an application has ended: no query while it is active.
@@ -230,38 +243,81 @@ def status_view(*, application: Application) -> StatusView:
         unreachable=candidate.unreachable_since is not None,
         survey_open=invitation is not None and not answered,
         survey_answered=answered,
+        # Contact details matter while we may still write: not after a withdrawal, and after
+        # any other end only if our last email bounced (the final one may need resending).
+        show_details=active
+        or (
+            application.status != ApplicationStatus.WITHDRAWN
+            and candidate.unreachable_since is not None
+        ),
     )
 
 
 # --- the public report card ---------------------------------------------------------------
 #
-# Definitions (identical to the console dashboard's):
+# Definitions (the console dashboard's):
 # - Finished applications: declined, hired or withdrawn.
 # - Hear-back rate: the share of finished applications whose final message was sent.
-# - Promises met on time: each respond-by date given (on applying and on every stage change)
-#   is a promise; it is met when the candidate's next news (a message, a stage change or the
-#   decision) came by that date, missed when it came later or the date passed with nothing.
-#   Promises still open are not counted; news within a minute of the promise is the promise.
+# - Promises met on time: `reporting.selectors.promises_met()`, the dashboard's own number.
 # - Time to decision: from applying to being declined or hired (median, in days).
 # The window is applications received in the last 12 months.
+#
+# A figure can't mislead (docs/portal.md, "The report card can't mislead"): each is shown
+# only when enough of what it measures exists, over a long enough period, each with its
+# period and counts under it, and whatever is not counted is said, with why. Right after a
+# mass close-out the card showed "100% heard back, 100% promises kept, median decision 0.0
+# days" though no promise had come due: now the promises figure needs promises whose date
+# has come (`REPORT_CARD_MIN_PROMISES_DUE`), decisions made by closing a job are not counted
+# as decisions about people (and the card says how many), and nothing is shown before the
+# record spans `REPORT_CARD_MIN_DAYS`. The thresholds are settings.
 
-MIN_FINISHED = 10
-WINDOW = timedelta(days=365)
+MIN_FINISHED = settings.REPORT_CARD_MIN_FINISHED
+# The promises number's window, so the whole card covers the same applications.
+WINDOW = reporting.PROMISE_WINDOW
 FINISHED = (ApplicationStatus.DECLINED, ApplicationStatus.HIRED, ApplicationStatus.WITHDRAWN)
 DECIDED = (ApplicationStatus.DECLINED, ApplicationStatus.HIRED)
-SAME_MOMENT = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
 class ReportCard:
     org: Org
-    since: datetime
+    since: datetime  # the window's start
+    now: datetime
+    first_received: datetime | None  # the record starts here: the oldest application counted
     finished: int
-    enough_data: bool
+    enough_data: bool  # the hear-back figure is shown (the badge's number)
     hear_back_rate: float | None
     promises_due: int
     promises_met_rate: float | None
     median_decision_days: float | None
+    heard_back: int = 0
+    promises_met: int = 0
+    promises_came_due: int = 0
+    promises_still_open: int = 0
+    decisions: int = 0
+    closed_out: int = 0  # ended by closing the job: not counted as decisions
+    withdrawn: int = 0
+    show_hear_back: bool = False
+    show_promises: bool = False
+    show_decision: bool = False
+    thresholds: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def record_days(self) -> int:
+        return (self.now - self.first_received).days if self.first_received else 0
+
+    @property
+    def long_enough(self) -> bool:
+        return self.record_days >= self.thresholds.get("days", 0)
+
+
+def thresholds() -> dict[str, int]:
+    return {
+        "finished": settings.REPORT_CARD_MIN_FINISHED,
+        "promises": settings.REPORT_CARD_MIN_PROMISES_DUE,
+        "decisions": settings.REPORT_CARD_MIN_DECISIONS,
+        "days": settings.REPORT_CARD_MIN_DAYS,
+    }
 
 
 def is_public(*, org: Org) -> bool:
@@ -279,100 +335,73 @@ def _final_sent() -> Exists:
     )
 
 
-def promises_kept(
-    *, org: Org, applications: QuerySet[Application], now: datetime
-) -> tuple[int, int]:
-    """(promises whose date has come, how many of them were met by then)."""
-    rows = {
-        row["pk"]: row
-        for row in applications.values(
-            "pk", "job__pipeline_id", "decided_at", "candidate__time_zone"
-        )
-    }
-    if not rows:
-        return 0, 0
-    days_by_stage: dict[tuple[int, str], int] = {}
-    first_days: dict[int, int] = {}
-    pipelines = {row["job__pipeline_id"] for row in rows.values()}
-    for stage in Stage.objects.filter(org=org, pipeline_id__in=pipelines).order_by("position"):
-        days = stage.promise_business_days or 1
-        days_by_stage[(stage.pipeline_id, stage.name)] = days
-        first_days.setdefault(stage.pipeline_id, days)
-    promises: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
-    news: dict[int, list[datetime]] = defaultdict(list)
-    for app_id, kind, data, at in (
-        Event.objects.filter(org=org, application_id__in=rows.keys())
-        .exclude(kind="note")
-        .values_list("application_id", "kind", "data", "created_at")
-    ):
-        pipeline = rows[app_id]["job__pipeline_id"]
-        if kind == "applied":
-            promises[app_id].append((at, first_days.get(pipeline, 5)))
-        elif kind == "stage_changed":
-            promises[app_id].append((at, days_by_stage.get((pipeline, (data or {}).get("to")), 5)))
-        news[app_id].append(at)
-    for app_id, at in (
-        Message.objects.filter(org_id=org.pk, application_id__in=rows.keys())
-        .exclude(status=MessageStatus.CANCELLED)
-        .values_list("application_id", "created_at")
-    ):
-        news[app_id].append(at)
-    due = met = 0
-    for app_id, given in promises.items():
-        row = rows[app_id]
-        later = sorted(news[app_id] + ([row["decided_at"]] if row["decided_at"] else []))
-        for start, days in given:
-            deadline = deadline_after(
-                start,
-                days,
-                time_zone=row["candidate__time_zone"],
-                country=org.country,
-                subdivision=org.subdivision,
-            )
-            answer = next((t for t in later if t > start + SAME_MOMENT), None)
-            if answer is None and deadline > now:
-                continue
-            due += 1
-            if answer is not None and answer <= deadline:
-                met += 1
-    return due, met
-
-
 def report_card(*, org: Org, now: datetime) -> ReportCard:
-    """The last 12 months of an org's record with candidates (see the definitions above)."""
+    """The last 12 months of an org's record with candidates (see the definitions above),
+    each figure withheld until it can't mislead."""
     since = now - WINDOW
+    limits = thresholds()
     applications = Application.objects.filter(org=org, created_at__gte=since)
     finished = applications.filter(status__in=FINISHED)
-    counts = finished.aggregate(total=Count("pk"), heard=Count("pk", filter=Q(_final_sent())))
+    counts = finished.aggregate(
+        total=Count("pk"),
+        heard=Count("pk", filter=Q(_final_sent())),
+        withdrawn=Count("pk", filter=Q(status=ApplicationStatus.WITHDRAWN)),
+        closed_out=Count("pk", filter=Q(closed_out_by__isnull=False)),
+    )
+    first_received = applications.aggregate(first=Min("created_at"))["first"]
     total = counts["total"]
-    enough = total >= MIN_FINISHED
-    if not enough:
+    long_enough = first_received is not None and (now - first_received).days >= limits["days"]
+    show_hear_back = long_enough and total >= limits["finished"]
+    if total < limits["finished"]:
+        # Too few to show anything: nothing more is computed, and no figure can point at a
+        # person.
         return ReportCard(
             org=org,
             since=since,
+            now=now,
+            first_received=first_received,
             finished=total,
             enough_data=False,
             hear_back_rate=None,
             promises_due=0,
             promises_met_rate=None,
             median_decision_days=None,
+            thresholds=limits,
         )
-    due, met = promises_kept(org=org, applications=applications, now=now)
+    promises = reporting.promises_met(org=org, now=now)
+    # Decisions about people: closing a job decides about nobody in particular, so the
+    # applications it ended are not counted here (the card says how many).
     decision_days = [
         (decided - created).total_seconds() / 86400
         for created, decided in applications.filter(
-            status__in=DECIDED, decided_at__isnull=False
+            status__in=DECIDED, decided_at__isnull=False, closed_out_by__isnull=True
         ).values_list("created_at", "decided_at")
+        if decided is not None  # always, given the filter: narrows the nullable column
     ]
+    show_promises = long_enough and promises.came_due >= limits["promises"]
+    show_decision = long_enough and len(decision_days) >= limits["decisions"]
     return ReportCard(
         org=org,
         since=since,
+        now=now,
+        first_received=first_received,
         finished=total,
-        enough_data=True,
-        hear_back_rate=counts["heard"] / total,
-        promises_due=due,
-        promises_met_rate=met / due if due else None,
-        median_decision_days=statistics.median(decision_days) if decision_days else None,
+        enough_data=show_hear_back,
+        hear_back_rate=counts["heard"] / total if show_hear_back else None,
+        promises_due=promises.due,
+        promises_met_rate=promises.rate if show_promises else None,
+        median_decision_days=statistics.median(decision_days) if show_decision else None,
+        heard_back=counts["heard"],
+        promises_met=promises.met,
+        promises_came_due=promises.came_due,
+        promises_still_open=promises.still_open,
+        decisions=len(decision_days),
+        closed_out=counts["closed_out"],
+        withdrawn=counts["withdrawn"],
+        show_hear_back=show_hear_back,
+        show_promises=show_promises,
+        show_decision=show_decision,
+        thresholds=limits,
     )
 
 

@@ -7,6 +7,7 @@ all-or-nothing: if anything fails, nothing is stored.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,10 +17,20 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from heardback import clock
+from heardback.hiring import messages, names
 from heardback.hiring import services as hiring
 from heardback.hiring.errors import HiringError
-from heardback.hiring.models import Application, Candidate, Job, Member, Org
-from heardback.messaging.headers import clean_email_address, single_line
+from heardback.hiring.models import (
+    Application,
+    ApplicationStatus,
+    Candidate,
+    EventKind,
+    Job,
+    Member,
+    Org,
+)
+from heardback.messaging.headers import clean_email_address, clean_person_name, single_line
+from heardback.messaging.kinds import MessageKind
 from heardback.portal import uploads
 from heardback.portal.models import (
     Attachment,
@@ -38,6 +49,15 @@ class Submitted:
     created: bool
 
 
+def _stored_email(email: str) -> str:
+    """The address as apply stores it (an internationalised domain IDNA-encoded), so a
+    repeat typed either way is recognised; a bad one is apply's to refuse."""
+    try:
+        return clean_email_address(email)
+    except ValidationError:
+        return email.strip()
+
+
 def submit_application(
     *,
     job: Job,
@@ -47,6 +67,7 @@ def submit_application(
     language: str = "en",
     time_zone: str = "",
     cv: UploadedFile | None = None,
+    greeting_name: str = "",
 ) -> Submitted:
     """Apply through the job board, with an optional CV.
 
@@ -58,9 +79,14 @@ def submit_application(
     written: Path | None = None
     try:
         with transaction.atomic():
-            already = Application.objects.filter(
-                org_id=job.org_id, job=job, candidate__email__iexact=email.strip()
-            ).exists()
+            # A withdrawn application is reopened by apply, and takes the new CV with it.
+            already = (
+                Application.objects.filter(
+                    org_id=job.org_id, job=job, candidate__email__iexact=_stored_email(email)
+                )
+                .exclude(status=ApplicationStatus.WITHDRAWN)
+                .exists()
+            )
             application = hiring.apply(
                 job=job,
                 name=name,
@@ -69,6 +95,7 @@ def submit_application(
                 language=language,
                 time_zone=time_zone,
                 source=SOURCE,
+                greeting_name=greeting_name,
             )
             if already:
                 return Submitted(application=application, created=False)
@@ -91,16 +118,64 @@ def submit_application(
     return Submitted(application=application, created=True)
 
 
+def send_status_link(*, job: Job, email: str) -> bool:
+    """Email a fresh status link for this job to the candidate with this address, if there is
+    one; True if a message was queued.
+
+    The page that calls this says the same thing either way, so it can't be used to find
+    out who applied. The message goes to the address the employer already has (never to
+    what was typed), through the one path every candidate message takes, so its link is
+    minted when it is sent. Rate limits are the caller's (see `views.status_link`).
+    """
+    try:
+        address = clean_email_address(email)
+    except ValidationError:
+        return False
+    # The newest application to this job: the active one if there is one (a new one is
+    # only ever made once the earlier ones ended), else how the last one ended.
+    application = (
+        Application.objects.filter(org_id=job.org_id, job=job, candidate__email__iexact=address)
+        .select_related("org", "job", "candidate", "stage")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if application is None:
+        return False
+    # Opting out covers the updates we send on our own, not a link the candidate asks for.
+    # In memory only: their choice stays as it is for everything else.
+    application.candidate.progress_updates_opt_out = False
+    with transaction.atomic():
+        message = messages.send_to_candidate(
+            application,
+            kind=MessageKind.STATUS_LINK,
+            key=f"app:{application.pk}:status-link:{secrets.token_hex(8)}",
+            default=messages.STATUS_LINK,
+        )
+    return message is not None
+
+
 def withdraw(*, application: Application) -> Application:
     """The candidate withdraws from their status page."""
     return hiring.withdraw(application=application, actor=None)
 
 
 def update_contact(
-    *, application: Application, email: str, phone: str, language: str | None = None
+    *,
+    application: Application,
+    email: str,
+    phone: str,
+    language: str | None = None,
+    greeting_name: str | None = None,
 ) -> Candidate:
-    """The candidate fixes how to reach them. A new email clears the "unreachable" flag."""
+    """The candidate fixes how to reach them (and how we greet them: empty means the guess
+    from their name). A new email clears the "unreachable" flag."""
     errors: dict[str, list[str]] = {}
+    clean_greeting = ""
+    if greeting_name is not None and greeting_name.strip():
+        try:
+            clean_greeting = clean_person_name(greeting_name, max_length=names.MAX_LENGTH)
+        except ValidationError as error:
+            errors["greeting_name"] = error.messages
     try:
         clean_email = clean_email_address(email)
     except ValidationError as error:
@@ -148,6 +223,11 @@ def update_contact(
         if language is not None and language != candidate.language:
             candidate.language = language
             changed.append("language")
+        if greeting_name is not None:
+            greeting = clean_greeting or names.guess_greeting_name(candidate.name)
+            if greeting != candidate.greeting_name:
+                candidate.greeting_name = greeting
+                changed.append("greeting_name")
         if not changed:
             return candidate
         try:
@@ -157,7 +237,7 @@ def update_contact(
             raise HiringError({"email": [_("This address is already in use.")]}) from error
         hiring.record_event(
             org=application.org,
-            kind="contact_updated",
+            kind=EventKind.CONTACT_UPDATED,
             actor=None,
             application=application,
             data={"fields": changed, "by": "candidate"},
@@ -177,7 +257,7 @@ def set_progress_updates(*, application: Application, opt_out: bool) -> Candidat
         candidate.save(update_fields=["progress_updates_opt_out"])
         hiring.record_event(
             org=application.org,
-            kind="progress_updates_opt_out" if opt_out else "progress_updates_opt_in",
+            kind=EventKind.UPDATES_OPT_OUT if opt_out else EventKind.UPDATES_OPT_IN,
             actor=None,
             application=application,
             data={"by": "candidate"},
@@ -237,6 +317,8 @@ def set_report_card_public(*, org: Org, public: bool, actor: Member) -> ReportCa
         org=org, defaults={"public": public, "updated_at": clock.now()}
     )
     hiring.record_event(
-        org=org, kind="report_card_public" if public else "report_card_private", actor=actor
+        org=org,
+        kind=EventKind.REPORT_CARD_PUBLIC if public else EventKind.REPORT_CARD_PRIVATE,
+        actor=actor,
     )
     return setting

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -20,9 +21,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.base import BaseCache
 from django.db import router
-from django.db.models import Model, QuerySet
+from django.db.models import ForeignKey, Model, QuerySet
 
 from heardback import clock
 from heardback.hiring.models import Application
@@ -68,8 +70,55 @@ def issue_token(application: Application) -> str:
 
 
 def issue_status_url(application: Application) -> str:
-    """The issuer hiring calls for every candidate message (HEARDBACK_STATUS_LINK_ISSUER)."""
     return f"{settings.SITE_URL}/s/{issue_token(application)}/"
+
+
+def mint_tokens(pairs: Sequence[tuple[int, int]]) -> list[str]:
+    """Fresh tokens for a delivery batch: one per (org id, application id), in order.
+
+    The delivery worker calls this just before sending (registered with messaging in the
+    portal's `ready()`), so a live token exists only in the email that carries it. Every
+    token of the batch is written in one insert; older links of the same applications are
+    re-dated as `issue_token` does.
+    """
+    if not pairs:
+        return []
+    now = clock.now()
+    wanted = {application_id for _org, application_id in pairs}
+    applications = {
+        a.pk: a
+        for a in Application.objects.filter(pk__in=wanted).only(
+            "pk", "org_id", "status", "decided_at"
+        )
+    }
+    expiry_groups: dict[datetime, list[int]] = {}
+    for application in applications.values():
+        expiry_groups.setdefault(_expiry_for(application, now), []).append(application.pk)
+    for expires_at, ids in expiry_groups.items():
+        StatusToken.objects.filter(application_id__in=ids, revoked_at__isnull=True).update(
+            expires_at=expires_at
+        )
+    tokens: list[str] = []
+    rows: list[StatusToken] = []
+    for org_id, application_id in pairs:
+        found = applications.get(application_id)
+        # The application must exist and belong to the message's org; otherwise no link.
+        if found is None or found.org_id != org_id:
+            tokens.append("")
+            continue
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        tokens.append(token)
+        rows.append(
+            StatusToken(
+                org_id=org_id,
+                application_id=application_id,
+                token_hash=hash_token(token),
+                created_at=now,
+                expires_at=_expiry_for(found, now),
+            )
+        )
+    StatusToken.objects.bulk_create(rows)
+    return tokens
 
 
 @dataclass(frozen=True)
@@ -83,17 +132,31 @@ class Usable:
     expires_at: datetime
 
 
-def check(token: str) -> Usable | None:
-    """Is this a usable token? One small query, the same for every kind of failure."""
+def _digest(token: str) -> tuple[str, bool]:
     well_formed = bool(_SHAPE.fullmatch(token or ""))
     # A malformed token still costs the same query, so its timing matches an unknown one.
-    digest = hash_token(token if well_formed else "!" + (token or "")[:200])
+    return hash_token(token if well_formed else "!" + (token or "")[:200]), well_formed
+
+
+def remembered(token: str) -> Usable | None:
+    """A token this process checked a moment ago, without asking the database (None if it
+    doesn't remember one). Failures are never remembered."""
+    if not cache_seconds():
+        return None
+    found: Usable | None = _cache().get(_check_key(_digest(token)[0]))
+    if found is not None and found.expires_at > clock.now():
+        return found
+    return None
+
+
+def check(token: str) -> Usable | None:
+    """Is this a usable token? One small query, the same for every kind of failure."""
+    digest, well_formed = _digest(token)
     # A token that checked out a moment ago is remembered for a few seconds (the status
     # page's busiest path then needs no database at all). Failures are never remembered, so
     # every kind of failure still costs the same one query.
-    remembered = cache.get(_check_key(digest)) if cache_seconds() else None
-    if remembered is not None and remembered.expires_at > clock.now():
-        return remembered
+    if (known := remembered(token)) is not None:
+        return known
     # Only the few columns needed to decide, so a found-but-unusable row costs the same as
     # no row at all; the application is loaded only for a usable token.
     found = _TOKEN_ROW.rows(digest)
@@ -106,7 +169,7 @@ def check(token: str) -> Usable | None:
         pk=pk, digest=digest, application_id=application_id, org_id=org_id, expires_at=expires_at
     )
     if seconds := cache_seconds():
-        cache.set(_check_key(digest), usable, seconds)
+        _cache().set(_check_key(digest), usable, seconds)
     return usable
 
 
@@ -142,14 +205,22 @@ _TOKEN_ROW = Prepared(
 _RELATED = ("org", "job", "candidate", "stage")
 
 
-def _attnames(model: type[Model]) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields]
+@functools.cache
+def _attnames(model: type[Model]) -> tuple[str, ...]:
+    # Fixed once the models are loaded; rebuilding the lists cost as much as a query's work.
+    return tuple(f.attname for f in model._meta.concrete_fields)
+
+
+def _related(name: str) -> tuple[ForeignKey[Any, Any], type[Model]]:
+    field = Application._meta.get_field(name)
+    assert isinstance(field, ForeignKey) and isinstance(field.related_model, type)
+    return field, field.related_model
 
 
 def _application_columns() -> list[str]:
-    columns = _attnames(Application)
+    columns = list(_attnames(Application))
     for name in _RELATED:
-        related = Application._meta.get_field(name).related_model
+        _field, related = _related(name)
         columns += [f"{name}__{attname}" for attname in _attnames(related)]
     return columns
 
@@ -172,8 +243,7 @@ def _application_from_row(row: Sequence[Any]) -> Application:
     start = len(names)
     application = Application.from_db(alias, names, row[:start])
     for name in _RELATED:
-        field = Application._meta.get_field(name)
-        model = field.related_model
+        field, model = _related(name)
         names = _attnames(model)
         related = model.from_db(alias, names, row[start : start + len(names)])
         start += len(names)
@@ -195,16 +265,22 @@ def revoke_all(application: Application) -> int:
     """Switch off every link to `application` (e.g. the candidate thinks one leaked).
 
     Immediate in this process; other processes forget a remembered check within
-    `cache_seconds()` (at once, with a shared cache).
+    `cache_seconds()` (checks are remembered per process, see `_cache`).
     """
     digests = list(tokens_of(application).values_list("token_hash", flat=True))
-    cache.delete_many([_check_key(digest) for digest in digests])
+    _cache().delete_many([_check_key(digest) for digest in digests])
     return tokens_of(application).filter(revoked_at__isnull=True).update(revoked_at=clock.now())
+
+
+def _cache() -> BaseCache:
+    """The per-process memory cache: a remembered check must cost no query, or remembering
+    it would save nothing (the shared cache is the database by default)."""
+    return caches["local"]
 
 
 def cache_seconds() -> int:
     """How long a rendered status page and a token check may be reused (0: never)."""
-    return int(getattr(settings, "PORTAL_STATUS_CACHE_SECONDS", 5))
+    return settings.PORTAL_STATUS_CACHE_SECONDS
 
 
 def _check_key(digest: str) -> str:

@@ -7,6 +7,7 @@ or a `.docx` that is not a Word document, is refused with a message that says wh
 from __future__ import annotations
 
 import hashlib
+import io
 import secrets
 import zipfile
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from heardback.portal.models import Attachment
@@ -61,7 +64,7 @@ def _odt_mimetype(upload: UploadedFile) -> bytes:
 
 def _content_matches(kind: str, upload: UploadedFile) -> bool:
     upload.seek(0)
-    head = upload.read(8)
+    head: bytes = upload.read(8)
     upload.seek(0)
     if kind == Attachment.Kind.PDF:
         return head.startswith(b"%PDF-")
@@ -148,3 +151,35 @@ def store(upload: UploadedFile, checked: CheckedFile) -> tuple[str, Path]:
 def path_of(attachment: Attachment) -> Path:
     """Where an attachment's bytes are (for the recruiter's download view)."""
     return storage_dir() / attachment.stored_name
+
+
+class CappedUploadHandler(FileUploadHandler):
+    """Reads past a file larger than `limit` instead of storing it, so the form fields sent
+    after it still arrive and the form can be shown again with them.
+
+    First in the request's handlers: the bytes beyond the limit never reach the others, and
+    the file the form sees is an empty stand-in of the real size, which `check_upload`
+    refuses as too large.
+    """
+
+    def __init__(self, request: HttpRequest | None = None, *, limit: int = MAX_BYTES) -> None:
+        super().__init__(request)
+        self.limit = limit
+        self.over = False
+
+    def new_file(self, *args: object, **kwargs: object) -> None:
+        super().new_file(*args, **kwargs)  # type: ignore[arg-type]
+        self.over = False
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        if start + len(raw_data) > self.limit:
+            self.over = True
+            return None
+        return raw_data
+
+    def file_complete(self, file_size: int) -> UploadedFile | None:
+        if not self.over:
+            return None
+        return UploadedFile(
+            file=io.BytesIO(), name=self.file_name, content_type=self.content_type, size=file_size
+        )

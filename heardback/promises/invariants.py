@@ -39,7 +39,8 @@ def find_violations(*, now: datetime) -> list[Violation]:
             last_contacted_at__lt=now - window, candidate__progress_updates_opt_out=False
         ).select_related("candidate", "job")
         for application in silent.iterator(chunk_size=2000):
-            days = (now - application.last_contacted_at).total_seconds() / 86400
+            last = application.last_contacted_at or application.created_at
+            days = (now - last).total_seconds() / 86400
             violations.append(
                 Violation(
                     application.pk,

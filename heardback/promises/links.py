@@ -2,7 +2,8 @@
 
 A link is a random token (256 bits) whose SHA-256 is stored with the member it was sent to,
 the application, the action and an expiry. Opening it shows a confirmation page; only a POST
-by that member, signed in, acts, and only once.
+by that member, signed in, acts, and only once, and only while they may still decide on the
+application (`check_access`): a link outlives nobody's access.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ from datetime import timedelta
 from django.conf import settings
 
 from heardback import clock
-from heardback.hiring.models import Application, Member
+from heardback.hiring.models import Application, Job, Member, Role
 from heardback.promises.models import ActionLink
 
 LINK_LIFETIME = timedelta(days=7)
+# Who decides on any application of their org; a hiring manager decides on the jobs they own
+# (nudges, and so these links, go to the job's owner).
+DECIDES_ON_EVERY_JOB = frozenset({Role.ADMIN, Role.RECRUITER})
 
 
 def _hash(token: str) -> str:
@@ -86,12 +90,40 @@ def check_link(*, token: str, user: object) -> UsableLink:
             "This link has expired",
             "Decision links last a week. Open the application to decide from there.",
         )
+    check_access(link)
     if link.application.status != "active":
         raise LinkRefused(
             "This application is already decided",
             f"It is {link.application.get_status_display().lower()}; nothing more to do.",
         )
     return UsableLink(link=link, application=link.application)
+
+
+def check_access(link: ActionLink) -> None:
+    """Refuse a link whose member may no longer decide on its application.
+
+    Read afresh from the database (not from the link's loaded member), because the point
+    is what is true now: the member left the org, changed role, or the job changed owner
+    since the email went out.
+    """
+    member = (
+        Member.objects.filter(pk=link.member_id, org_id=link.org_id).select_related("user").first()
+    )
+    application = link.application
+    owner_id = Job.objects.filter(pk=application.job_id).values_list("owner_id", flat=True).first()
+    allowed = (
+        member is not None
+        and member.user.is_active
+        and application.org_id == link.org_id
+        and (member.role in DECIDES_ON_EVERY_JOB or owner_id == member.pk)
+    )
+    if not allowed:
+        raise LinkRefused(
+            "You no longer have access to this application",
+            "Your role or the job's owner changed after this link was sent. If you still "
+            "work on this job, open the application from your dashboard.",
+            status=403,
+        )
 
 
 def consume(link: ActionLink) -> bool:

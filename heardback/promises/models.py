@@ -59,6 +59,10 @@ class CloseOut(models.Model):
     )
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
+    # Keyset position: every application of the job up to this id has been looked at. The
+    # next chunk reads `id > after_application_id` from an index in id order, so a chunk
+    # costs its own size however many remain, and an interrupted close-out resumes here.
+    after_application_id = models.BigIntegerField(default=0)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     undo_until = models.DateTimeField()

@@ -20,10 +20,15 @@ from heardback.promises.models import ActionKind
 MAX_LINKED = 25  # a digest lists this many candidates with one-click links; the rest by count
 
 
-def _key(kind: str, member: Member, applications: Sequence[Application], now: datetime) -> str:
-    ids = ",".join(str(a.pk) for a in applications)
-    digest = hashlib.sha256(f"{ids}|{now.isoformat()}".encode()).hexdigest()[:24]
+def digest_key(kind: str, member: Member, ids: Sequence[int], now: datetime) -> str:
+    """The idempotency key of one team digest: its kind, its reader, what it lists, when."""
+    joined = ",".join(str(pk) for pk in ids)
+    digest = hashlib.sha256(f"{joined}|{now.isoformat()}".encode()).hexdigest()[:24]
     return f"team:{kind}:{member.pk}:{digest}"
+
+
+def _key(kind: str, member: Member, applications: Sequence[Application], now: datetime) -> str:
+    return digest_key(kind, member, [a.pk for a in applications], now)
 
 
 def _line(application: Application, member: Member) -> str:
@@ -36,7 +41,7 @@ def _line(application: Application, member: Member) -> str:
     )
 
 
-def _send(member: Member, *, kind: str, subject: str, text: str, key: str) -> None:
+def send_team_mail(member: Member, *, kind: str, subject: str, text: str, key: str) -> None:
     enqueue(
         idempotency_key=key,
         to_email=member.email,
@@ -60,7 +65,7 @@ def send_reminder(member: Member, applications: Sequence[Application]) -> None:
         + (f"…and {more} more.\n" if more > 0 else "")
         + f"\nOpen your board: {settings.SITE_URL}/app/\n"
     )
-    _send(
+    send_team_mail(
         member,
         kind="team_reminder",
         key=_key("reminder", member, applications, now),
@@ -92,7 +97,7 @@ def send_nudge(member: Member, applications: Sequence[Application]) -> None:
         + (f"\n\n…and {more} more on your board: {settings.SITE_URL}/app/" if more > 0 else "")
         + "\n\nIf nobody decides, the candidate gets an honest 'no decision yet' update soon.\n"
     )
-    _send(
+    send_team_mail(
         member,
         kind="team_nudge",
         key=_key("nudge", member, applications, now),
@@ -110,7 +115,7 @@ def send_escalation(admin: Member, applications: Sequence[Application]) -> None:
         "no decision. They have been told honestly that there is no news yet. Please make "
         "sure someone decides:\n\n" + lines + "\n"
     )
-    _send(
+    send_team_mail(
         admin,
         kind="team_escalation",
         key=_key("escalation", admin, applications, now),

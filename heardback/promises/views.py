@@ -52,8 +52,8 @@ def act(request: HttpRequest, token: str) -> HttpResponse:
                 raise ValidationError("This is the last stage; hire or decline from the board.")
             if not consume(link):
                 raise LinkRefused("This link has already been used", "Each link works once.")
-            hiring.advance(application=application, actor=link.member)
-            done = f"{application.candidate.name} moved to {context['next_stage'].name}."
+            moved = hiring.advance(application=application, actor=link.member)
+            done = f"{application.candidate.name} moved to {moved.stage.name}."
         elif link.kind == ActionKind.DECLINE:
             reason = request.POST.get("reason", "")
             if reason not in DeclineReason.values:

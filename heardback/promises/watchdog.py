@@ -8,36 +8,52 @@ schedulers can run at once and never act twice.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import itertools
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.db import transaction
 from django.db.models import Q
 
-from heardback.clock.business import deadline_after
+from heardback.hiring import messages
 from heardback.hiring import services as hiring
 from heardback.hiring.models import (
     Application,
     ApplicationStatus,
     DeclineReason,
+    EventKind,
     Member,
     Org,
     PromiseWatch,
     Role,
 )
-from heardback.promises import candidate_messages as texts
+from heardback.messaging.kinds import MessageKind
 from heardback.promises import team_mail
 from heardback.promises.models import OrgPolicy, PastCapAction
 from heardback.promises.policy import get_policy
-from heardback.promises.services import send_pending_decline
+from heardback.promises.services import extend_locked, send_pending_decline
+from heardback.runtime.isolation import ItemGuard, once_per_round
 
 SILENCE_MARGIN = timedelta(days=1)  # speak up a day before the max-silence window closes
 
 
+_rounds = itertools.count()
+
+
 def _policies() -> Iterable[tuple[Org, OrgPolicy]]:
-    """Every org with its policy, in one query (a policy is created on first use)."""
-    for org in Org.objects.select_related("policy").order_by("id"):
+    """Every org with its policy, in one query (a policy is created on first use).
+
+    Each round starts with a different org, so when a step runs out of its time budget
+    it is never the same orgs that wait for the next round.
+    """
+    orgs: list[Org] = once_per_round(
+        "watchdog:orgs", lambda: list(Org.objects.select_related("policy").order_by("id"))
+    )
+    if not orgs:
+        return
+    start = next(_rounds) % len(orgs)
+    for org in orgs[start:] + orgs[:start]:
         try:
             policy = org.policy
         except OrgPolicy.DoesNotExist:
@@ -123,39 +139,51 @@ def _advance_watch(
 
 def remind_owners(*, now: datetime, limit: int) -> int:
     """Remind each job owner, `nudge_lead_hours` before a promise falls due."""
+    guard = ItemGuard("remind_owners", now=now)
     handled = 0
     for org, policy in _policies():
-        by_owner = _advance_watch(
-            org,
-            states={PromiseWatch.PENDING},
-            after=now,
-            until=now + timedelta(hours=policy.nudge_lead_hours),
-            to_state=PromiseWatch.REMINDED,
-            limit=limit,
-        )
-        for owner, applications in by_owner.values():
-            with transaction.atomic():
+        if guard.out_of_time:
+            break
+
+        def remind(org: Org = org, policy: OrgPolicy = policy) -> int:
+            by_owner = _advance_watch(
+                org,
+                states={PromiseWatch.PENDING},
+                after=now,
+                until=now + timedelta(hours=policy.nudge_lead_hours),
+                to_state=PromiseWatch.REMINDED,
+                limit=limit,
+            )
+            for owner, applications in by_owner.values():
                 team_mail.send_reminder(owner, applications)
-            handled += len(applications)
+            return sum(len(applications) for _owner, applications in by_owner.values())
+
+        handled += guard.run(f"org:{org.pk}", remind, org_id=org.pk, label="reminders") or 0
     return handled
 
 
 def nudge_owners(*, now: datetime, limit: int) -> int:
     """When a promise falls due: nudge the owner with one-click decision links."""
+    guard = ItemGuard("nudge_owners", now=now)
     handled = 0
     for org, _policy in _policies():
-        by_owner = _advance_watch(
-            org,
-            states={PromiseWatch.PENDING, PromiseWatch.REMINDED},
-            after=None,
-            until=now,
-            to_state=PromiseWatch.NUDGED,
-            limit=limit,
-        )
-        for owner, applications in by_owner.values():
-            with transaction.atomic():
+        if guard.out_of_time:
+            break
+
+        def nudge(org: Org = org) -> int:
+            by_owner = _advance_watch(
+                org,
+                states={PromiseWatch.PENDING, PromiseWatch.REMINDED},
+                after=None,
+                until=now,
+                to_state=PromiseWatch.NUDGED,
+                limit=limit,
+            )
+            for owner, applications in by_owner.values():
                 team_mail.send_nudge(owner, applications)
-            handled += len(applications)
+            return sum(len(applications) for _owner, applications in by_owner.values())
+
+        handled += guard.run(f"org:{org.pk}", nudge, org_id=org.pk, label="nudges") or 0
     return handled
 
 
@@ -165,8 +193,11 @@ def update_candidates(*, now: datetime, limit: int) -> int:
     Past the extension cap the org's policy applies: escalate (and keep updating) or close
     with a kind decline. Never within the minimum gap of the last automated update.
     """
+    guard = ItemGuard("update_candidates", now=now)
     handled = 0
     for org, policy in _policies():
+        if guard.out_of_time:
+            break
         grace = timedelta(hours=policy.grace_hours)
         gap = timedelta(days=policy.min_gap_days)
         ids = _watch_candidates(
@@ -176,26 +207,49 @@ def update_candidates(*, now: datetime, limit: int) -> int:
             & (Q(last_automated_at__isnull=True) | Q(last_automated_at__lte=now - gap)),
             limit,
         )
-        escalations: dict[int, list[Application]] = defaultdict(list)
+        escalations: list[Application] = []
+
+        def update(
+            application_id: int,
+            policy: OrgPolicy = policy,
+            grace: timedelta = grace,
+            gap: timedelta = gap,
+            escalations: list[Application] = escalations,
+        ) -> int:
+            application = _claim(
+                application_id,
+                lambda a: (
+                    a.promise_watch == PromiseWatch.NUDGED
+                    and a.pending_decline_at is None
+                    and a.respond_by is not None
+                    and a.respond_by <= now - grace
+                    and (a.last_automated_at is None or a.last_automated_at <= now - gap)
+                ),
+            )
+            if application is None:
+                return 0  # another scheduler got there first
+            if _speak_up(application, policy, now):
+                escalations.append(application)
+            return 1
+
         for application_id in ids:
-            with transaction.atomic():
-                application = _claim(
-                    application_id,
-                    lambda a, grace=grace, gap=gap: (
-                        a.promise_watch == PromiseWatch.NUDGED
-                        and a.pending_decline_at is None
-                        and a.respond_by is not None
-                        and a.respond_by <= now - grace
-                        and (a.last_automated_at is None or a.last_automated_at <= now - gap)
-                    ),
+            if guard.out_of_time:
+                break
+            handled += (
+                guard.run(
+                    f"application:{application_id}",
+                    partial(update, application_id),
+                    org_id=org.pk,
+                    label="an honest update",
                 )
-                if application is None:
-                    continue
-                if _speak_up(application, policy, now):
-                    escalations[org.pk].append(application)
-            handled += 1
-        for org_id, applications in escalations.items():
-            _escalate(org_id, applications)
+                or 0
+            )
+        guard.run(
+            f"org:{org.pk}:escalation",
+            partial(_escalate, org.pk, escalations),
+            org_id=org.pk,
+            label="an escalation to admins",
+        )
     return handled
 
 
@@ -213,31 +267,10 @@ def _speak_up(application: Application, policy: OrgPolicy, now: datetime) -> boo
 
 
 def _extend_automatically(application: Application, policy: OrgPolicy, now: datetime) -> None:
-    org = application.org
-    hiring.set_promise(
+    extend_locked(
         application,
-        deadline_after(
-            now,
-            policy.extension_business_days,
-            time_zone=application.candidate.time_zone,
-            country=org.country,
-            subdivision=org.subdivision,
-        ),
-    )
-    application.extensions_used += 1
-    event = hiring.record_event(
-        org=org,
-        kind="promise_extended",
+        business_days=policy.extension_business_days,
         actor=None,
-        application=application,
-        data={"business_days": policy.extension_business_days, "automatic": True},
-    )
-    hiring.tell_candidate(
-        application,
-        kind="no_decision_yet",
-        key=f"app:{application.pk}:event:{event.pk}",
-        subject_template=texts.NO_DECISION_YET.subject,
-        body_template=texts.NO_DECISION_YET.body,
         automated=True,
     )
     application.save()
@@ -251,8 +284,11 @@ def keep_silence(*, now: datetime, limit: int) -> int:
     gap), the update is the honest "no decision yet" with a new date, so the promise is not
     left to break behind a gap.
     """
+    guard = ItemGuard("keep_silence", now=now)
     handled = 0
     for org, policy in _policies():
+        if guard.out_of_time:
+            break
         escalations: list[Application] = []
         near = now + timedelta(days=policy.min_gap_days)
         threshold = now - timedelta(days=policy.max_silence_days) + SILENCE_MARGIN
@@ -266,39 +302,59 @@ def keep_silence(*, now: datetime, limit: int) -> int:
             .order_by("last_contacted_at")
             .values_list("id", flat=True)[:limit]
         )
+
+        def speak(
+            application_id: int,
+            policy: OrgPolicy = policy,
+            threshold: datetime = threshold,
+            near: datetime = near,
+            escalations: list[Application] = escalations,
+            org: Org = org,
+        ) -> int:
+            application = _claim(
+                application_id,
+                lambda a: a.last_contacted_at is not None and a.last_contacted_at <= threshold,
+            )
+            if application is None:
+                return 0  # another scheduler got there first
+            if application.pending_decline_at is not None:
+                send_pending_decline(application=application)
+                return 1
+            if application.respond_by is not None and application.respond_by <= near:
+                if _speak_up(application, policy, now):
+                    escalations.append(application)
+                return 1
+            event = hiring.record_event(
+                org=org, kind=EventKind.SILENCE_UPDATE, actor=None, application=application
+            )
+            hiring.tell_candidate(
+                application,
+                kind=MessageKind.STILL_REVIEWING,
+                key=f"app:{application.pk}:event:{event.pk}",
+                default=messages.STILL_REVIEWING,
+                automated=True,
+            )
+            application.save()
+            return 1
+
         for application_id in ids:
-            with transaction.atomic():
-                application = _claim(
-                    application_id,
-                    lambda a, threshold=threshold: (
-                        a.last_contacted_at is not None and a.last_contacted_at <= threshold
-                    ),
+            if guard.out_of_time:
+                break
+            handled += (
+                guard.run(
+                    f"application:{application_id}",
+                    partial(speak, application_id),
+                    org_id=org.pk,
+                    label="a max-silence update",
                 )
-                if application is None:
-                    continue
-                if application.pending_decline_at is not None:
-                    send_pending_decline(application=application)
-                    handled += 1
-                    continue
-                if application.respond_by is not None and application.respond_by <= near:
-                    if _speak_up(application, policy, now):
-                        escalations.append(application)
-                    handled += 1
-                    continue
-                event = hiring.record_event(
-                    org=org, kind="silence_update", actor=None, application=application
-                )
-                hiring.tell_candidate(
-                    application,
-                    kind="still_reviewing",
-                    key=f"app:{application.pk}:event:{event.pk}",
-                    subject_template=texts.STILL_REVIEWING.subject,
-                    body_template=texts.STILL_REVIEWING.body,
-                    automated=True,
-                )
-                application.save()
-            handled += 1
-        _escalate(org.pk, escalations)
+                or 0
+            )
+        guard.run(
+            f"org:{org.pk}:escalation",
+            partial(_escalate, org.pk, escalations),
+            org_id=org.pk,
+            label="an escalation to admins",
+        )
     return handled
 
 
@@ -315,11 +371,22 @@ def send_due_declines(*, now: datetime, limit: int) -> int:
     ids = list(
         Application.objects.filter(status=ApplicationStatus.ACTIVE, pending_decline_at__lte=now)
         .order_by("pending_decline_at")
-        .values_list("id", flat=True)[:limit]
+        .values_list("id", "org_id")[:limit]
     )
+    guard = ItemGuard("send_due_declines", now=now)
     handled = 0
-    for application_id in ids:
-        application = Application.objects.filter(pk=application_id).first()
-        if application is not None and send_pending_decline(application=application):
-            handled += 1
+    for application_id, org_id in ids:
+        if guard.out_of_time:
+            break
+
+        def send(application_id: int = application_id) -> int:
+            application = Application.objects.filter(pk=application_id).first()
+            if application is None:
+                return 0
+            return 1 if send_pending_decline(application=application) else 0
+
+        handled += (
+            guard.run(f"application:{application_id}", send, org_id=org_id, label="a held decline")
+            or 0
+        )
     return handled

@@ -9,7 +9,8 @@ Definitions (the dashboard shows these words next to the numbers):
   (a message, a stage change or the decision) came by that date, *missed* when it came later
   or the date passed with nothing. Promises whose date has not come yet are not counted.
   Messages within a minute of the promise are the promise itself, not news. Counted over
-  applications from the last 90 days.
+  applications from the last 12 months. `promises_met()` is the only implementation: the
+  dashboard and the public report card both show its number.
 - **Time to first response**: from applying to the first message that is not the automatic
   acknowledgement. **Time to decision**: from applying to being declined or hired.
 - **Longest current silence**: the longest any active candidate has waited since we last
@@ -27,16 +28,38 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 
 from heardback.clock.business import deadline_after
-from heardback.hiring.models import Application, ApplicationStatus, Event, Member, Org, Stage
+from heardback.hiring.models import (
+    Application,
+    ApplicationStatus,
+    Event,
+    EventKind,
+    Member,
+    Org,
+    Stage,
+)
 from heardback.messaging.models import Message, MessageStatus
 
 FINISHED = (ApplicationStatus.DECLINED, ApplicationStatus.HIRED, ApplicationStatus.WITHDRAWN)
 DECIDED = (ApplicationStatus.DECLINED, ApplicationStatus.HIRED)
-PROMISE_STARTS = ("applied", "stage_changed")
+PROMISE_STARTS = (EventKind.APPLIED, EventKind.STAGE_CHANGED)
 SAME_MOMENT = timedelta(seconds=60)
-PROMISE_WINDOW = timedelta(days=90)
-# Events the candidate does not hear about: they keep no promise.
-NOT_NEWS = ("note", "unreachable", "decline_scheduled", "decline_cancelled", "job_edited")
+# Judging a promise means replaying its history, so only applications from this window
+# count: the cost stays bounded on a big org. One window for every page that shows the
+# number (the public report card covers the same 12 months), so no two pages disagree.
+PROMISE_WINDOW = timedelta(days=365)
+# Events that are not news from the employer, so they keep no promise: internal records, and
+# what the candidate did themselves.
+NOT_NEWS = (
+    EventKind.NOTE,
+    EventKind.UNREACHABLE,
+    EventKind.DECLINE_SCHEDULED,
+    EventKind.DECLINE_CANCELLED,
+    EventKind.JOB_EDITED,
+    EventKind.TEMPLATE_FAILED,
+    EventKind.CONTACT_UPDATED,
+    EventKind.UPDATES_OPT_OUT,
+    EventKind.UPDATES_OPT_IN,
+)
 
 
 @dataclass
@@ -75,6 +98,25 @@ class Metrics:
     @property
     def p95_decision_hours(self) -> float | None:
         return percentile(self.decision_hours, 95)
+
+
+@dataclass(frozen=True)
+class PromiseRecord:
+    """How many promises have come due since `since`, and how many of them were met."""
+
+    since: datetime
+    due: int
+    met: int
+    # Of `due`, those whose date has passed (the rest were answered before their date came).
+    # A promise answered early is kept, but only promises whose date has come tell whether
+    # dates are kept: after a mass close-out every promise is "answered", none came due.
+    came_due: int = 0
+    # Promises not counted in `due`: their date has not come and there was no news yet.
+    still_open: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.met / self.due if self.due else None
 
 
 @dataclass(frozen=True)
@@ -152,6 +194,7 @@ def hear_back_metrics(
         for created, decided in applications.filter(
             status__in=DECIDED, decided_at__isnull=False
         ).values_list("created_at", "decided_at")
+        if decided is not None  # always, given the filter: narrows the nullable column
     ]
     first_messages = (
         Message.objects.filter(org_id=org.pk, application_id__in=applications.values("pk"))
@@ -166,20 +209,32 @@ def hear_back_metrics(
         for row in first_messages
         if row["application_id"] in created
     ]
-    metrics.promises_due, metrics.promises_met = _promises(
-        org=org, applications=applications, now=now
-    )
+    promises = promises_met(org=org, now=now, job_id=job_id, owner=owner)
+    metrics.promises_due, metrics.promises_met = promises.due, promises.met
     return metrics
 
 
-def _promises(*, org: Org, applications: QuerySet[Application], now: datetime) -> tuple[int, int]:
-    """(promises whose date has come, promises met by then). See the module docstring."""
-    # Judging a promise means replaying its history, so only recent applications count:
-    # the number stays current and the cost stays bounded on a big org.
-    applications = applications.filter(created_at__gte=now - PROMISE_WINDOW)
+def promises_met(
+    *, org: Org, now: datetime, job_id: int | None = None, owner: Member | None = None
+) -> PromiseRecord:
+    """Promises met on time, as things stood at `now` (see the module docstring): the one
+    definition behind the dashboard and the public report card."""
+    since = now - PROMISE_WINDOW
+    applications = scoped_applications(org=org, job_id=job_id, owner=owner).filter(
+        created_at__gte=since
+    )
+    due, met, came_due, still_open = _judge_promises(org=org, applications=applications, now=now)
+    return PromiseRecord(since=since, due=due, met=met, came_due=came_due, still_open=still_open)
+
+
+def _judge_promises(
+    *, org: Org, applications: QuerySet[Application], now: datetime
+) -> tuple[int, int, int, int]:
+    """(promises judged: answered or past their date; met; past their date; still open),
+    replaying each history."""
     rows = list(applications.values("pk", "job__pipeline_id", "decided_at", "candidate__time_zone"))
     if not rows:
-        return 0, 0
+        return 0, 0, 0, 0
     ids = applications.values("pk")  # a subquery: no parameter limits, however many
     promise_days: dict[tuple[int, str], int] = {}
     first_stage_days: dict[int, int] = {}
@@ -197,19 +252,20 @@ def _promises(*, org: Org, applications: QuerySet[Application], now: datetime) -
     ):
         if kind in PROMISE_STARTS:
             pipeline = by_pk[app_id]["job__pipeline_id"]
-            if kind == "applied":
+            if kind == EventKind.APPLIED:
                 days = first_stage_days.get(pipeline, 5)
             else:
                 days = promise_days.get((pipeline, (data or {}).get("to", "")), 5)
             starts[app_id].append((at, days))
         news[app_id].append(at)
-    for app_id, at in (
+    for message_app_id, at in (
         Message.objects.filter(org_id=org.pk, application_id__in=ids)
         .exclude(status=MessageStatus.CANCELLED)
         .values_list("application_id", "created_at")
     ):
-        news[app_id].append(at)
-    due = met = 0
+        if message_app_id is not None:  # always, given the filter: narrows the nullable column
+            news[message_app_id].append(at)
+    due = met = came_due = still_open = 0
     for app_id, promises in starts.items():
         row = by_pk[app_id]
         later = news[app_id] + ([row["decided_at"]] if row["decided_at"] else [])
@@ -226,11 +282,14 @@ def _promises(*, org: Org, applications: QuerySet[Application], now: datetime) -
             )
             answered = next((t for t in later if t > start + SAME_MOMENT), None)
             if answered is None and deadline > now:
-                continue  # still open
+                still_open += 1
+                continue
             due += 1
+            if deadline <= now:
+                came_due += 1
             if answered is not None and answered <= deadline:
                 met += 1
-    return due, met
+    return due, met, came_due, still_open
 
 
 def weekly_series(
@@ -253,6 +312,8 @@ def weekly_series(
         .annotate(sent=_final_sent())
         .values_list("decided_at", "status", "sent", "created_at")
     ):
+        if decided is None:  # never, given the filter: narrows the nullable column
+            continue
         week = (decided - start).days // 7
         buckets[week]["finished"].append(sent)
         if status in DECIDED:

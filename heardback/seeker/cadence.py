@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from heardback.clock.business import add_business_days
 
 from .models import FollowUp, Interview, JobApplication, Status
+from .phrases import possessive
 
 MAX_FOLLOW_UPS = 2
 QUIET_WEEK = timedelta(days=7)
@@ -89,7 +90,17 @@ def plan(
     if app.status not in (Status.APPLIED, Status.INTERVIEWING):
         return result
 
-    def remind(kind: str, due_on: date, title: str, detail: str, **extra: object) -> None:
+    def remind(
+        kind: str,
+        due_on: date,
+        title: str,
+        detail: str,
+        *,
+        until: date | None = None,
+        interview_id: int | None = None,
+        follow_up_id: int | None = None,
+        number: int = 0,
+    ) -> None:
         result.reminders.append(
             Reminder(
                 kind=kind,
@@ -99,8 +110,11 @@ def plan(
                 role=app.role,
                 title=title,
                 detail=detail,
-                **extra,
-            )  # type: ignore[arg-type]
+                until=until,
+                interview_id=interview_id,
+                follow_up_id=follow_up_id,
+                number=number,
+            )
         )
 
     for interview in interviews:
@@ -169,7 +183,7 @@ def plan(
             result.promise_on,
             f"{app.company} said you'd hear by today"
             if result.promise_on == today
-            else f"{app.company}'s promised date: {_fmt(result.promise_on)}",
+            else f"{possessive(app.company)} promised date: {_fmt(result.promise_on)}",
             f"If nothing comes, a short, friendly follow-up is due on {_fmt(first_due)}.",
             until=first_due - timedelta(days=1),
         )

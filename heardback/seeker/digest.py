@@ -3,7 +3,9 @@
 `send_daily_digests` is a scheduler step (`def step(*, now, limit) -> int`). It claims each
 seeker's day by compare-and-set on `digest_last_sent_on`, so several schedulers can run at
 once, and writes to the outbox with an idempotency key per seeker and day, so even a crash
-between the claim and the email can't produce a second digest. Nothing is sent on quiet days.
+between the claim and the email can't produce a second digest. Nothing is sent on quiet days,
+and nothing ever to an address its owner has not confirmed (anyone can sign up with anyone's
+address).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from heardback.messaging.services import enqueue
 
 from . import selectors
 from .models import SeekerProfile
+from .services import unsubscribe_url
 
 SEND_FROM = time(7, 0)  # local time: a digest for the morning coffee, never at 3 a.m.
 
@@ -28,7 +31,7 @@ def send_daily_digests(*, now: datetime, limit: int) -> int:
     """Queue today's digest for up to `limit` opted-in seekers; returns how many were queued."""
     latest_local_day = (now + timedelta(days=1)).date()
     candidates = (
-        SeekerProfile.objects.filter(digest_opt_in=True)
+        SeekerProfile.objects.filter(digest_opt_in=True, email_confirmed_at__isnull=False)
         .filter(Q(digest_last_sent_on__isnull=True) | Q(digest_last_sent_on__lt=latest_local_day))
         .select_related("user")
         .order_by("digest_last_sent_on", "id")
@@ -45,8 +48,12 @@ def send_daily_digests(*, now: datetime, limit: int) -> int:
         if profile.digest_last_sent_on is not None and profile.digest_last_sent_on >= today:
             continue
         with transaction.atomic():
+            # The address must still be the confirmed one (it may have changed since the read).
             claimed = SeekerProfile.objects.filter(
-                pk=profile.pk, digest_last_sent_on=profile.digest_last_sent_on
+                pk=profile.pk,
+                digest_last_sent_on=profile.digest_last_sent_on,
+                email=profile.email,
+                email_confirmed_at__isnull=False,
             ).update(digest_last_sent_on=today)
             if not claimed:
                 continue  # another scheduler took this seeker's day
@@ -60,6 +67,10 @@ def send_daily_digests(*, now: datetime, limit: int) -> int:
                 rendered=render_digest(profile=profile, summary=summary),
                 kind="seeker_digest",
                 automated=True,
+                # Seeker mail has its own address, apart from the employer-side mail, and
+                # carries a one-click unsubscribe (RFC 8058) that mail clients show.
+                from_email=settings.SEEKER_FROM_EMAIL,
+                list_unsubscribe=unsubscribe_url(profile),
             )
             queued += 1
     return queued
@@ -90,6 +101,7 @@ def render_digest(*, profile: SeekerProfile, summary: selectors.Today) -> Render
         "",
         "We never send anything to employers for you; every draft waits for you.",
         f"Don't want this email? Turn it off in your profile: {settings.SITE_URL}/seeker/profile/",
+        f"or unsubscribe in one click: {unsubscribe_url(profile)}",
     ]
     text = "\n".join(lines).strip() + "\n"
     return Rendered(subject=subject, text=text, html=text_to_html(text))

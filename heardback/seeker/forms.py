@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from typing import Any
+from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib.auth.password_validation import validate_password
@@ -10,6 +13,39 @@ from django.contrib.auth.password_validation import validate_password
 from heardback.clock.business import is_valid_time_zone
 
 from .models import InterviewKind, JobApplication, SeekerProfile, Status
+
+
+@cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    """Every zone the business-day clock accepts, by region, "Europe/London" as
+    "Europe / London"; the old aliases (US/Eastern, Etc/GMT+3 …) are left out of the list."""
+    names = sorted(
+        name
+        for name in available_timezones()
+        if "/" in name
+        and not name.startswith(
+            ("Etc/", "SystemV/", "US/", "Canada/", "Brazil/", "Mexico/", "Chile/")
+        )
+        and is_valid_time_zone(name)
+    )
+    return [("UTC", "UTC"), *((name, name.replace("/", " / ").replace("_", " ")) for name in names)]
+
+
+class TimeZoneField(forms.ChoiceField):
+    """A select of valid zones; a value posted from outside the list is refused here too."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        for model_only in ("max_length", "empty_value"):  # given when built for a model field
+            kwargs.pop(model_only, None)
+        kwargs.setdefault("label", "Time zone")
+        kwargs.setdefault(
+            "error_messages", {"invalid_choice": "Please choose your time zone from the list."}
+        )
+        super().__init__(choices=time_zone_choices, **kwargs)
+
+    def valid_value(self, value: Any) -> bool:
+        # Any zone the clock accepts (a profile saved before the list existed keeps its own).
+        return isinstance(value, str) and is_valid_time_zone(value)
 
 
 class SignUpForm(forms.Form):
@@ -20,13 +56,11 @@ class SignUpForm(forms.Form):
         label="Country (for public holidays)", max_length=2, required=False,
         help_text="Two letters, e.g. GB, DE, US. Leave empty for weekends only.",
     )  # fmt: skip
-    time_zone = forms.CharField(label="Time zone", max_length=64, initial="UTC")
-
-    def clean_time_zone(self) -> str:
-        value = self.cleaned_data["time_zone"].strip()
-        if not is_valid_time_zone(value):
-            raise forms.ValidationError("Use a time zone name such as Europe/London.")
-        return value
+    time_zone = TimeZoneField(
+        initial="UTC",
+        help_text="Your browser's zone is chosen for you when it can tell.",
+        widget=forms.Select(attrs={"data-guess-time-zone": ""}),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -50,24 +84,39 @@ class ProfileForm(forms.ModelForm):
                   "subdivision", "time_zone", "digest_opt_in"]  # fmt: skip
         labels = {"digest_opt_in": "Email me a short daily digest of what needs me"}
         widgets = {"qualifications": forms.Textarea(attrs={"rows": 4})}
+        field_classes = {"time_zone": TimeZoneField}
 
-    def clean_time_zone(self) -> str:
-        value = self.cleaned_data["time_zone"].strip()
-        if not is_valid_time_zone(value):
-            raise forms.ValidationError("Use a time zone name such as Europe/London.")
-        return value
+
+# Asked at sign-up already: right after it, the profile page asks only for the rest.
+SIGN_UP_FIELDS = ("full_name", "email", "country", "time_zone")
+
+
+class ProfileRestForm(ProfileForm):
+    """The profile's remaining fields, for the first visit after signing up."""
+
+    class Meta(ProfileForm.Meta):
+        fields = [f for f in ProfileForm.Meta.fields if f not in SIGN_UP_FIELDS]
 
 
 class ApplicationForm(forms.ModelForm):
     class Meta:
         model = JobApplication
         fields = ["company", "role", "link", "contact_name", "contact_email", "applied_on",
-                  "source", "notes"]  # fmt: skip
+                  "source", "region", "notes"]  # fmt: skip
         widgets = {
             "applied_on": forms.DateInput(attrs={"type": "date"}),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
-        labels = {"link": "Link (the job ad, or the employer's Heardback status page)"}
+        labels = {
+            "link": "Link (the job ad, or the employer's Heardback status page)",
+            "region": "Where the job is (region code)",
+        }
+
+    def clean_region(self) -> str:
+        region: str = self.cleaned_data.get("region", "").strip().upper()
+        if region and not re.fullmatch(r"[A-Z]{2}(-[A-Z0-9]{1,3})?", region):
+            raise forms.ValidationError("A code like CA-ON (Ontario) or DE-BE (Berlin).")
+        return region
 
 
 class InterviewForm(forms.Form):
@@ -114,3 +163,36 @@ class StatusForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label="CSV file")
+
+
+class MailUploadForm(forms.Form):
+    file = forms.FileField(
+        label="An email (.eml) or a mailbox (.mbox)",
+        help_text="Only mail from the companies you track, or that looks like hiring mail, is "
+        "read; nothing changes until you confirm it.",
+    )
+
+
+class MailAccountForm(forms.Form):
+    host = forms.CharField(label="IMAP server", max_length=253, help_text="e.g. imap.gmail.com")
+    port = forms.IntegerField(label="Port", min_value=1, max_value=65535, initial=993)
+    username = forms.CharField(label="Username", max_length=254, help_text="Usually your address")
+    password = forms.CharField(
+        label="App password", max_length=200, widget=forms.PasswordInput(render_value=False),
+        help_text="Make an app password for Heardback in your mail account's security "
+        "settings; you can revoke it there, or remove it here, at any time.",
+    )  # fmt: skip
+    folder = forms.CharField(label="Folder", max_length=200, initial="INBOX")
+
+    def clean_host(self) -> str:
+        host: str = self.cleaned_data["host"].strip().lower().rstrip(".")
+        if not host or any(c in host for c in "/@: \t"):
+            raise forms.ValidationError("Just the server's name, like imap.example.com.")
+        return host
+
+
+class SaveJobForm(forms.Form):
+    url = forms.CharField(
+        label="The job's web address", max_length=1000,
+        widget=forms.URLInput(attrs={"placeholder": "https://…"}),
+    )  # fmt: skip

@@ -34,4 +34,5 @@ def build_feed(*, profile: SeekerProfile) -> bytes:
         event.add("url", f"{settings.SITE_URL}/seeker/applications/{reminder.application_id}/")
         event.add("transp", "TRANSPARENT")
         calendar.add_component(event)
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical

@@ -98,18 +98,25 @@ def _fmt(day: date) -> str:
 
 
 def parse_promise(
-    phrase: str, *, interview_on: date, country: str = "", subdivision: str = ""
+    phrase: str,
+    *,
+    interview_on: date,
+    country: str = "",
+    subdivision: str = "",
+    use_dateparser: bool = True,
 ) -> ParsedPromise:
     """The date a phrase promises, counted from the interview day.
 
-    Raises PromiseNotUnderstood with a friendly message when nothing fits.
+    Raises PromiseNotUnderstood with a friendly message when nothing fits. `use_dateparser`
+    False skips the fallback (tens of milliseconds a call): the mail reader tries many
+    candidate phrases and finds plain dates itself.
     """
     text = _normalise(phrase)
     if not text:
         raise PromiseNotUnderstood("Nothing to read: leave it empty and we'll assume a week.")
     core = _strip_lead(text)
     result = _parse_own(core, interview_on, country, subdivision)
-    if result is None:
+    if result is None and use_dateparser:
         result = _parse_with_dateparser(text, interview_on)
     if result is None:
         raise PromiseNotUnderstood(
@@ -253,3 +260,9 @@ def _parse_with_dateparser(text: str, ref: date) -> ParsedPromise | None:
     if day < ref:
         return None
     return ParsedPromise(day, f"read as {_fmt(day)}")
+
+
+def possessive(name: str) -> str:
+    """English possessive of a name: "Acme's", but "Northwind Robotics'" (not "Robotics's")."""
+    name = name.rstrip()
+    return f"{name}'" if name.endswith(("s", "S")) else f"{name}'s"

@@ -20,7 +20,11 @@ from .models import (
     FollowUp,
     Interview,
     JobApplication,
+    MailAccount,
+    MailProposal,
     Note,
+    ProposalState,
+    SavedJob,
     SeekerProfile,
     Status,
 )
@@ -238,3 +242,29 @@ def export_csv(*, owner: Any) -> str:
     for app in applications(owner=owner).order_by("applied_on", "id"):
         writer.writerow([_safe_cell(getattr(app, column)) for column in CSV_COLUMNS])
     return out.getvalue()
+
+
+def pending_proposals(*, owner: Any) -> QuerySet[MailProposal]:
+    return (
+        MailProposal.objects.filter(owner=owner, state=ProposalState.PENDING)
+        .select_related("application")
+        .order_by("received_on", "id")
+    )
+
+
+def mail_account(*, owner: Any) -> MailAccount | None:
+    return MailAccount.objects.filter(owner=owner).first()
+
+
+def profile_by_bookmarklet_token(token: str) -> SeekerProfile | None:
+    if not token or len(token) > 100:
+        return None
+    return (
+        SeekerProfile.objects.select_related("user")
+        .filter(bookmarklet_token_hash=hash_token(token))
+        .first()
+    )
+
+
+def saved_jobs(*, owner: Any) -> QuerySet[SavedJob]:
+    return SavedJob.objects.filter(owner=owner).select_related("application")

@@ -3,29 +3,38 @@
 The seeker side never imports the employer apps: if an application's link is a Heardback
 status page (`…/s/<token>/`) or its JSON (`…/s/<token>.json`), we fetch the JSON the page
 publishes for the candidate and keep the stage and respond-by date. The fetch is careful,
-because the URL comes from a user: http(s) only, no redirects, a short timeout, a size cap,
-and (in production) no private or loopback addresses unless it is this very site.
+because the URL comes from a user (`heardback.runtime.http`): http(s) only, no redirects,
+one overall deadline, a size cap, and (in production) no private or loopback addresses
+unless it is this very site.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
-import socket
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 
+from heardback.runtime import http
+
 MAX_BYTES = 64 * 1024
-TIMEOUT_SECONDS = 3.0
 STAGES = {"received", "in_review", "interview", "offer", "closed"}
 STATUSES = {"active", "declined", "withdrawn", "hired"}
 _STATUS_PATH = re.compile(r"^(?P<prefix>.*/s/[A-Za-z0-9_\-:.]+?)(?:/|\.json)?$")
+_HEADERS = {"Accept": "application/json", "User-Agent": "Heardback-seeker/1"}
+# In the seeker's words. None of them repeats what the other server said.
+_MESSAGES: dict[http.Reason, str] = {
+    "address": "That link isn't a Heardback status page.",
+    "unresolvable": "We couldn't find that address.",
+    "private": "That address isn't a public status page.",
+    "deadline": "The status page didn't answer in time; we'll try again later.",
+    "unreachable": "We couldn't reach the status page; we'll try again later.",
+    "status": "The status page didn't send a status; we'll try again later.",
+    "too_large": "The status page sent far more than a status; we ignored it.",
+}
 
 
 class StatusFeedError(Exception):
@@ -53,53 +62,23 @@ def status_json_url(link: str) -> str | None:
     match = _STATUS_PATH.match(parts.path)
     if not match or "/s/" not in parts.path:
         return None
-    return urlunsplit((parts.scheme, parts.netloc, match["prefix"] + ".json", "", ""))
+    prefix: str = match["prefix"]
+    return urlunsplit((parts.scheme, parts.netloc, prefix + ".json", "", ""))
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
-def _check_host(url: str) -> None:
-    if not settings.IS_PRODUCTION:
-        return
-    host = urlsplit(url).hostname or ""
-    if host == urlsplit(settings.SITE_URL).hostname:
-        return
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except OSError as error:
-        raise StatusFeedError("We couldn't find that address.") from error
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if address.is_private or address.is_loopback or address.is_link_local:
-            raise StatusFeedError("That address isn't a public status page.")
-
-
-def fetch(link: str, *, timeout: float = TIMEOUT_SECONDS) -> EmployerStatus:
+def fetch(link: str, *, deadline: float | None = None) -> EmployerStatus:
+    """The status behind `link`, read within `deadline` seconds in all (default: the
+    `NETWORK_FETCH_DEADLINE_SECONDS` setting); raises StatusFeedError. Safe in any thread:
+    it touches no database."""
     url = status_json_url(link)
     if url is None:
         raise StatusFeedError("That link isn't a Heardback status page.")
-    _check_host(url)
-    opener = urllib.request.build_opener(_NoRedirects)
-    request = urllib.request.Request(  # noqa: S310 (scheme checked above)
-        url, headers={"Accept": "application/json", "User-Agent": "Heardback-seeker/1"}
-    )
+    seconds = settings.NETWORK_FETCH_DEADLINE_SECONDS if deadline is None else deadline
     try:
-        with opener.open(request, timeout=timeout) as response:
-            if response.status != 200:
-                raise StatusFeedError(f"The status page answered {response.status}.")
-            raw = response.read(MAX_BYTES + 1)
-    except urllib.error.HTTPError as error:
-        raise StatusFeedError(f"The status page answered {error.code}.") from error
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
-        raise StatusFeedError(
-            "The status page didn't answer in time; we'll try again later."
-        ) from error
-    if len(raw) > MAX_BYTES:
-        raise StatusFeedError("The status page sent far more than a status; we ignored it.")
-    return parse(raw)
+        response = http.get(url, deadline=seconds, max_bytes=MAX_BYTES, headers=_HEADERS)
+    except http.FetchError as error:
+        raise StatusFeedError(_MESSAGES[error.reason]) from error
+    return parse(response.body)
 
 
 def parse(raw: bytes) -> EmployerStatus:

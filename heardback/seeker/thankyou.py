@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .models import FollowUp, Interview, JobApplication, SeekerProfile
+from .rights import LegalAnswer, follow_up_sentence
 
 PARTS: list[tuple[str, str]] = [
     ("thanks", "Thanks for their time"),
@@ -147,9 +148,15 @@ def mailto(*, to: str, subject: str, body: str) -> str:
 
 
 def draft_follow_up(
-    *, profile: SeekerProfile, application: JobApplication, number: int, today: date
+    *,
+    profile: SeekerProfile,
+    application: JobApplication,
+    number: int,
+    today: date,
+    legal: LegalAnswer | None = None,
 ) -> str:
-    """One or two sentences: still interested, has a decision been made. Never cynical."""
+    """One or two sentences: still interested, has a decision been made. Never cynical.
+    Past a legal answer date (`legal`), one more sentence says so, as a plain fact."""
     name = _first_name(application.contact_name)
     hello = f"Hi {name}," if name else "Hello,"
     if number == 1:
@@ -163,6 +170,8 @@ def draft_follow_up(
             f"Just checking in once more about the {application.role} role: I'm still "
             "interested, and I'd be glad to hear where things stand whenever you're able."
         )
+    if legal is not None:
+        body += " " + follow_up_sentence(legal)
     return f"{hello}\n\n{body}\n\nThank you,\n{profile.full_name}\n"
 
 

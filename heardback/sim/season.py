@@ -9,6 +9,7 @@ long anyone waited, which promises were kept.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import socket
 import statistics
@@ -23,14 +24,19 @@ from aiosmtpd.controller import Controller
 from django.contrib.auth import get_user_model
 
 from heardback import clock
+from heardback.compliance import services as compliance
+from heardback.compliance.models import AnswerDuty
 from heardback.hiring import services as hiring
 from heardback.hiring.errors import HiringError
 from heardback.hiring.models import (
+    FINAL_EVENT_KINDS,
+    PROMISE_EVENT_KINDS,
     Application,
     ApplicationStatus,
     CoarseStage,
     DeclineReason,
     Event,
+    EventKind,
     Job,
     JobStatus,
     Member,
@@ -44,10 +50,12 @@ from heardback.messaging.transports.smtp import SmtpSettings, SmtpTransport
 from heardback.promises import scheduler, services
 from heardback.promises.invariants import find_violations
 from heardback.promises.policy import get_policy
+from heardback.sim.ats import PretendGreenhouse
 
 SEASON_START = datetime(2027, 1, 4, 7, 0, tzinfo=UTC)  # a Monday morning
 TICK = timedelta(hours=1)
 LANGUAGES = ["en", "en", "en", "de", "es"]
+INTERVIEW_SHARE = 0.15  # with a jurisdiction: the share of applicants interviewed
 ZONES = ["Europe/Berlin", "Europe/London", "America/New_York", "Asia/Kolkata", "UTC"]
 
 
@@ -58,6 +66,10 @@ class SeasonConfig:
     days: int = 120
     diligence: float = 0.5
     seed: int = 7
+    via: str = ""  # "greenhouse": events enter through the bridge instead of the services
+    # A jurisdiction key (e.g. "ontario"): the org is an employer there, recruiters log
+    # interviews, and the report counts legal deadlines missed.
+    jurisdiction: str = ""
 
 
 @dataclass
@@ -78,6 +90,10 @@ class SeasonReport:
     still_active: int = 0
     messages_delivered: int = 0
     check_silence_violations: int = 0
+    interviewed: int = 0
+    legal_notices: int = 0
+    legal_deadlines_missed: int = 0
+    legal_deadlines_open: int = 0
     wall_seconds: float = 0.0
 
     @property
@@ -114,8 +130,16 @@ class SeasonReport:
                 if not self.check_silence_violations
                 else f"{self.check_silence_violations} violations",
             ),
-            ("wall time", f"{self.wall_seconds:.1f} s"),
         ]
+        if c.jurisdiction:
+            rows += [
+                ("jurisdiction", c.jurisdiction),
+                ("interviewed applicants", f"{self.interviewed:,}"),
+                ("legal 'no decision yet' notices", f"{self.legal_notices:,}"),
+                ("legal deadlines still ahead", f"{self.legal_deadlines_open:,}"),
+                ("legal deadlines missed", f"{self.legal_deadlines_missed:,}"),
+            ]
+        rows.append(("wall time", f"{self.wall_seconds:.1f} s"))
         width = max(len(name) for name, _ in rows)
         return "\n".join(f"{name.ljust(width)}  {value}" for name, value in rows)
 
@@ -143,19 +167,26 @@ class Season:
         self.rng = random.Random(config.seed)
         self.clock = clock.VirtualClock(SEASON_START)
         self.end = SEASON_START + timedelta(days=config.days)
-        self.considered: set[tuple[int, datetime]] = set()  # (application, promise) nudges seen
+        # (application, promise) nudges seen
+        self.considered: set[tuple[int, datetime | None]] = set()
         self.planned: list[tuple[datetime, int]] = []  # (when, application) manager actions
-        self.broken: set[tuple[int, datetime]] = set()
+        self.broken: set[tuple[int, datetime | None]] = set()
+        self.ats: PretendGreenhouse | None = None
+        self.ats_withdrawals: list[tuple[datetime, str]] = []
+        # (when, application, counts): interviews the recruiters will hold and log.
+        self.interviews: list[tuple[datetime, int, bool]] = []
 
     # --- setup ----------------------------------------------------------------------------
     def _setup(self) -> tuple[Org, list[Job], list[tuple[datetime, Job]], dict[int, datetime]]:
         cfg = self.config
         stamp = int(time.time())
+        ontario = cfg.jurisdiction == "ontario"
         org = hiring.create_org(
             name=f"Season {cfg.seed}",
             slug=f"season-{cfg.seed}-{stamp}",
-            country="DE",
-            time_zone="Europe/Berlin",
+            country="CA" if ontario else "DE",
+            subdivision="ON" if ontario else "",
+            time_zone="America/Toronto" if ontario else "Europe/Berlin",
         )
         get_policy(org=org)
         user_model = get_user_model()
@@ -165,12 +196,22 @@ class Season:
             user = user_model.objects.create_user(username=email, email=email)
             return hiring.add_member(org=org, user=user, role=role)
 
-        member(Role.ADMIN, 1)
+        admin = member(Role.ADMIN, 1)
+        if cfg.jurisdiction:
+            compliance.set_org_settings(
+                org=org,
+                jurisdiction=cfg.jurisdiction,
+                employee_count=250,
+                notice_counts_as_answer=None,
+                actor=admin,
+            )
         managers = [member(Role.HIRING_MANAGER, n) for n in range(max(1, cfg.jobs // 4))]
         jobs = [
             hiring.create_job(org=org, title=f"Role {n + 1}", owner=managers[n % len(managers)])
             for n in range(cfg.jobs)
         ]
+        if cfg.via == "greenhouse":
+            self.ats = PretendGreenhouse(admin=admin, jobs=jobs)
         arrivals_until = self.config.days * 0.7
         arrivals = sorted(
             (
@@ -216,6 +257,9 @@ class Season:
             return
         owner = application.job.owner
         roll = self.rng.random()
+        if self.ats is not None:
+            self._act_in_ats(application, roll, now)
+            return
         try:
             if application.stage.coarse_stage == CoarseStage.OFFER:
                 if roll < 0.7:
@@ -239,6 +283,49 @@ class Season:
                 services.extend_promise(application=application, business_days=3, actor=owner)
         except HiringError:
             pass  # the world moved on (e.g. the job closed meanwhile): nothing to do
+
+    def _act_in_ats(self, application: Application, roll: float, now: datetime) -> None:
+        """The same decisions, taken in the ATS; the bridge tells the candidate."""
+        assert self.ats is not None
+        ats_id = self.ats.ats_id_of(application.pk)
+        if ats_id is None:
+            return
+        if application.stage.coarse_stage == CoarseStage.OFFER:
+            if roll < 0.7:
+                self.ats.hire(ats_id, now)
+                self.ats.close_job(application.job, now)
+            else:
+                self.ats.reject(ats_id, now, "Hired another candidate")
+        elif roll < 0.35:
+            self.ats.advance(ats_id, now)
+        elif roll < 0.9:
+            reason = self.rng.choice(["Hired another candidate", "Lacks experience"])
+            self.ats.reject(ats_id, now, reason)
+        else:
+            # "Need more days" is Heardback's own one-click link in the nudge.
+            with contextlib.suppress(HiringError):
+                services.extend_promise(
+                    application=application, business_days=3, actor=application.job.owner
+                )
+
+    def _interview(self, application_id: int, now: datetime, counts: bool) -> None:
+        """The interview took place this past hour; the recruiter logs it in the console."""
+        application = (
+            Application.objects.select_related("org", "job")
+            .filter(pk=application_id, status=ApplicationStatus.ACTIVE)
+            .first()
+        )
+        if application is None:
+            return
+        compliance.log_interview(
+            application=application,
+            starts_at=now - timedelta(minutes=45),
+            kind="video" if counts else "screen",
+            interviewers=application.job.owner.display_name,
+            counts=counts,
+            source="console",
+            recorded_by="season recruiter",
+        )
 
     # --- the run ------------------------------------------------------------------------------
     def run(self) -> SeasonReport:
@@ -281,6 +368,15 @@ class Season:
                 if job.status != JobStatus.OPEN:
                     continue
                 n = next_arrival
+                if self.ats is not None:
+                    ats_id = self.ats.apply(
+                        job=job, name=f"Applicant {n}", email=f"applicant{n}@season.example",
+                        now=now,
+                    )  # fmt: skip
+                    if self.rng.random() < withdraw_share:
+                        when = now + timedelta(days=self.rng.uniform(1, 20))
+                        self.ats_withdrawals.append((when, ats_id))
+                    continue
                 application = hiring.apply(
                     job=job,
                     name=f"Applicant {n}",
@@ -288,6 +384,14 @@ class Season:
                     language=self.rng.choice(LANGUAGES),
                     time_zone=self.rng.choice(ZONES),
                 )
+                if self.config.jurisdiction and self.rng.random() < INTERVIEW_SHARE:
+                    first = now + timedelta(days=self.rng.uniform(3, 25))
+                    if self.rng.random() < 0.3:  # a recruiter's screen first, not counting
+                        self.interviews.append((first - timedelta(days=2), application.pk, False))
+                    self.interviews.append((first, application.pk, True))
+                    if self.rng.random() < 0.4:  # a second round restarts the clock
+                        later = first + timedelta(days=self.rng.uniform(5, 15))
+                        self.interviews.append((later, application.pk, True))
                 if self.rng.random() < opt_out_share:
                     application.candidate.progress_updates_opt_out = True
                     application.candidate.save(update_fields=["progress_updates_opt_out"])
@@ -299,18 +403,28 @@ class Season:
             self.planned = [item for item in self.planned if item[0] > now]
             for _when, application_id in due:
                 if application_id < 0:
-                    application = Application.objects.filter(
+                    withdrawing = Application.objects.filter(
                         pk=-application_id, status=ApplicationStatus.ACTIVE
                     ).first()
-                    if application is not None:
-                        hiring.withdraw(application=application)
+                    if withdrawing is not None:
+                        hiring.withdraw(application=withdrawing)
                 else:
                     self._act(application_id, now)
+            held = [item for item in self.interviews if item[0] <= now]
+            self.interviews = [item for item in self.interviews if item[0] > now]
+            for _when, application_id, counts in held:
+                self._interview(application_id, now, counts)
+            if self.ats is not None:
+                for _when, ats_id in [w for w in self.ats_withdrawals if w[0] <= now]:
+                    self.ats.reject(ats_id, now, "Candidate withdrew")
+                self.ats_withdrawals = [w for w in self.ats_withdrawals if w[0] > now]
             for job in jobs:
                 if job.pk not in closed and closing[job.pk] <= now:
                     closed.add(job.pk)
                     job.refresh_from_db(fields=["status"])
-                    if job.status == JobStatus.OPEN:
+                    if job.status == JobStatus.OPEN and self.ats is not None:
+                        self.ats.close_job(job, now)
+                    elif job.status == JobStatus.OPEN:
                         services.close_job(job=job, actor=job.owner, outcome="closed")
             scheduler.run_until_idle(limit=2000)
             delivery.drain(transport=transport, batch_size=500)
@@ -338,6 +452,8 @@ class Season:
             .exclude(status="cancelled")
             .values_list("application_id", "created_at", "final", "automated")
         ):
+            if application_id is None:  # never, given the filter: narrows the nullable column
+                continue
             contacts[application_id].append(created_at)
             if final:
                 finals[application_id] += 1
@@ -367,20 +483,19 @@ class Season:
                         f"application {application.pk}: {application.status}, silence {biggest}"
                     )
         report.longest_silence_days = longest.total_seconds() / 86400
-        report.promises_made = Event.objects.filter(
-            org=org, kind__in=["applied", "stage_changed", "promise_extended", "restored"]
-        ).count()
+        report.promises_made = Event.objects.filter(org=org, kind__in=PROMISE_EVENT_KINDS).count()
         report.promises_broken = len(self.broken)
         counts = [automated[a] for a in applications] or [0]
         report.automated_median = statistics.median(counts)
         report.automated_max = max(counts)
-        finals_events = Event.objects.filter(
-            org=org, kind__in=["decline", "hired", "closed_out", "withdrawn"]
-        ).values_list("kind", "actor_id")
-        for kind, actor_id in finals_events:
-            if kind == "closed_out":
-                report.decisions_by_close_out += 1
-            elif kind == "withdrawn":
+        finals_events = Event.objects.filter(org=org, kind__in=FINAL_EVENT_KINDS).values_list(
+            "kind", "actor_id", "data"
+        )
+        for kind, actor_id, data in finals_events:
+            if kind == EventKind.CLOSED_OUT:
+                # One event per close-out chunk, saying how many it declined.
+                report.decisions_by_close_out += int((data or {}).get("applications", 1))
+            elif kind == EventKind.WITHDRAWN:
                 report.withdrawn += 1
             elif actor_id is None:
                 report.decisions_by_policy += 1
@@ -392,6 +507,18 @@ class Season:
         report.check_silence_violations = len(
             [v for v in find_violations(now=now) if v.org_id == org.pk]
         )
+        if self.config.jurisdiction:
+            duties = AnswerDuty.objects.filter(org=org)
+            report.interviewed = duties.count()
+            report.legal_notices = duties.filter(notice_at__isnull=False).count()
+            report.legal_deadlines_open = duties.filter(
+                answered_at__isnull=True, due_at__gte=now
+            ).count()
+            # Missed: answered after the deadline, or past it with no answer at all.
+            report.legal_deadlines_missed = (
+                duties.filter(answered_late=True).count()
+                + duties.filter(answered_at__isnull=True, due_at__lt=now).count()
+            )
         return report
 
 

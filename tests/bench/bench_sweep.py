@@ -1,14 +1,20 @@
-"""Benchmark: one scheduler sweep with the same 200 due applications among 10,000 and among
-1,000,000 active ones, on PostgreSQL. A sweep should cost what is due, not what exists.
+"""Benchmark: one scheduler round with the same 200 due applications among 10,000 and among
+1,000,000 active ones, and right before and right after a close-out of 100,000, on
+PostgreSQL. A round should cost what is due, not what exists or what was just closed.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/heardback \
         .venv/bin/python -m tests.bench.bench_sweep [--small 10000] [--large 1000000] \
-        [--runs 5] [--explain]
+        [--closeout 100000] [--runs 5] [--explain]
 
-Two numbers per size: one full pass of the engine's watchdog steps (which also does the
-work: 200 candidates' messages, nudges with links, escalations), and the due-selection
-queries alone. The same 200 due rows are restored before every run. It creates and drops
-its own scratch database (`heardback_bench_sweep`). Not collected by pytest.
+A round is `scheduler.run_once()`: every registered engine step (held declines, close-outs,
+reminders, nudges, updates, max silence, bulk actions, surveys, digests, …), including the
+work itself (200 candidates' messages, nudges with links, escalations). Per size: the
+round, and the due-selection queries alone. Then, among the large world, a job with
+`--closeout` more active applications is closed through the scheduler, and the same round
+is measured again right after (no VACUUM in between: what the scheduler meets in real life)
+and three days later, when every closed-out candidate is due for the survey. The same 200
+due rows are restored before every run. It creates and drops its own scratch database
+(`heardback_bench_sweep_<pid>`). Not collected by pytest.
 """
 
 # SQL here is built from model table names and fixed fragments, never from input (S608);
@@ -17,6 +23,8 @@ its own scratch database (`heardback_bench_sweep`). Not collected by pytest.
 from __future__ import annotations
 
 import argparse
+import os
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,7 +40,8 @@ from tests.bench.bench_closeout import (
     timed,
 )
 
-BENCH_DB = "heardback_bench_sweep"
+# Per process: two benchmarks run at once on one server must not drop each other's.
+BENCH_DB = f"heardback_bench_sweep_{os.getpid()}"
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)  # a Wednesday
 PER_GROUP = 50  # four groups: due a reminder, a nudge, an honest update, a silence update
 
@@ -103,13 +112,39 @@ def _baseline() -> dict[str, int]:
     }
 
 
-def _sweep() -> dict[str, int]:
-    """One pass of the engine's steps at NOW (the project's extra steps are not ours)."""
-    from heardback import clock
-    from heardback.promises.scheduler import CORE_STEPS
+STEP_SECONDS: dict[str, list[float]] = {}
 
-    with clock.use_clock(clock.VirtualClock(NOW)):
-        return {step.__name__: step(now=NOW, limit=500) for step in CORE_STEPS}
+
+def _timed_steps() -> Any:
+    """Every registered engine step, each timed into STEP_SECONDS."""
+    from heardback.runtime.steps import Step, steps
+
+    def timed_step(step: Step) -> Step:
+        def run(*, now: datetime, limit: int) -> int:
+            started = time.perf_counter()
+            try:
+                return step.run(now=now, limit=limit)
+            finally:
+                STEP_SECONDS.setdefault(step.name, []).append(time.perf_counter() - started)
+
+        return Step(name=step.name, run=run, order=step.order, loop=step.loop)
+
+    return [timed_step(step) for step in steps("engine")]
+
+
+def _sweep(at: datetime = NOW) -> dict[str, int]:
+    """One scheduler round at `at`: every registered engine step, as `heardback scheduler`
+    runs them (each step timed on the side)."""
+    from unittest import mock
+
+    from heardback import clock
+    from heardback.promises import scheduler
+
+    with (
+        clock.use_clock(clock.VirtualClock(at)),
+        mock.patch.object(scheduler, "all_steps", _timed_steps),
+    ):
+        return scheduler.run_once(now=at)
 
 
 def _selection_queries(org: Any) -> list[tuple[str, Any]]:
@@ -217,6 +252,7 @@ def _measure(org: Any, runs: int) -> tuple[float, float, dict[str, int]]:
     baseline = _baseline()
     sweeps, selections = [], []
     done: dict[str, int] = {}
+    STEP_SECONDS.clear()
     for _ in range(runs):
         _reset(baseline)
         seconds, done = timed(_sweep)
@@ -225,13 +261,80 @@ def _measure(org: Any, runs: int) -> tuple[float, float, dict[str, int]]:
         queries = _selection_queries(org)
         selections.append(timed(lambda q=queries: [fn() for _name, fn in q])[0])
     _reset(baseline)
-    return median_of(sweeps), median_of(selections), done
+    return median_of(sweeps), median_of(selections), {k: v for k, v in done.items() if v}
+
+
+def _slowest_steps() -> str:
+    """The three slowest steps of the measured rounds (median ms each)."""
+    medians = sorted(((median_of(v), k) for k, v in STEP_SECONDS.items()), reverse=True)
+    return ", ".join(f"{name} {seconds * 1000:.1f}" for seconds, name in medians[:3])
+
+
+def _close_out_among(org: Any, owner: Any, count: int) -> tuple[float, int]:
+    """A job of `count` active applications, closed through the scheduler at NOW."""
+    from heardback import clock
+    from heardback.hiring import services as hiring
+    from heardback.hiring.models import Application, Candidate
+    from heardback.promises import scheduler, services
+    from heardback.promises.models import CloseOut
+
+    job = hiring.create_job(org=org, title="Closing role", owner=owner)
+    load_applications(
+        job=job,
+        count=count,
+        tag="closing",
+        respond_by="%s::timestamptz + (g %% 10000) * interval '1 minute'",
+        last_contacted_at="%s::timestamptz - (g %% 5000) * interval '1 minute'",
+        params=[NOW + timedelta(days=3), NOW - timedelta(hours=12)],
+    )
+    analyze(Candidate, Application)
+    rounds = 0
+    with clock.use_clock(clock.VirtualClock(NOW)):
+        started = time.perf_counter()
+        close_out = services.close_job(job=job, actor=owner)
+        while not CloseOut.objects.filter(pk=close_out.pk, finished_at__isnull=False).exists():
+            scheduler.run_once(now=NOW)
+            rounds += 1
+        return time.perf_counter() - started, rounds
+
+
+def _survey_rounds(rounds: int) -> list[tuple[float, float, int]]:
+    """Rounds three days after the close-out, every closed-out candidate due for the survey
+    (their final messages marked sent at the close): (round s, survey step s, invited)."""
+    from heardback.messaging.models import Message
+
+    execute(
+        f"UPDATE {Message._meta.db_table} SET status = 'sent', sent_at = created_at "
+        "WHERE kind = 'close_out'"
+    )
+    later = NOW + timedelta(days=3, hours=1)
+    measured = []
+    for _ in range(rounds):
+        STEP_SECONDS.clear()
+        seconds, done = timed(lambda: _sweep(later))
+        survey = STEP_SECONDS["send_survey_invitations"][-1]
+        measured.append((seconds, survey, done.get("send_survey_invitations", 0)))
+    return measured
+
+
+def _survey_explain(at: datetime) -> None:
+    from django.db import connection
+
+    from heardback.portal import survey
+
+    sql, params = survey.due(now=at)[:1000].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+        print("-- the survey step's selection, with 100,000 closed-out candidates due")
+        for (line,) in cursor.fetchall():
+            print("   ", line)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--large", type=int, default=1_000_000)
+    parser.add_argument("--closeout", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--explain", action="store_true")
     args = parser.parse_args(argv)
@@ -240,15 +343,16 @@ def main(argv: list[str] | None = None) -> None:
     with scratch_database(BENCH_DB):
         from heardback.hiring.models import Application, Candidate
 
-        org, _owner, job = make_org_and_job()
+        org, owner, job = make_org_and_job()
         print(f"machine: {machine()}")
         _load_due(job)
         _load_idle(job, args.small - due, "idle_a")
         analyze(Candidate, Application)
         small_sweep, small_select, done = _measure(org, args.runs)
         print(
-            f"{args.small:>9,} active, {due} due: sweep {small_sweep * 1000:8.1f} ms, "
-            f"selection queries {small_select * 1000:7.2f} ms  {done}"
+            f"{args.small:>9,} active, {due} due: round {small_sweep * 1000:8.1f} ms, "
+            f"selection queries {small_select * 1000:7.2f} ms  {done}; slowest steps (ms): "
+            f"{_slowest_steps()}"
         )
 
         seconds, _ = timed(lambda: _load_idle(job, args.large - args.small, "idle_b"))
@@ -257,17 +361,43 @@ def main(argv: list[str] | None = None) -> None:
         print(f"(loaded {args.large - args.small:,} more in {seconds:.1f} s; {active:,} active)")
         large_sweep, large_select, done = _measure(org, args.runs)
         print(
-            f"{args.large:>9,} active, {due} due: sweep {large_sweep * 1000:8.1f} ms, "
-            f"selection queries {large_select * 1000:7.2f} ms  {done}"
+            f"{args.large:>9,} active, {due} due: round {large_sweep * 1000:8.1f} ms, "
+            f"selection queries {large_select * 1000:7.2f} ms  {done}; slowest steps (ms): "
+            f"{_slowest_steps()}"
         )
         if args.explain:
             _explain(org)
-        print()
         print(
-            f"RESULT sweep ratio {args.large:,}/{args.small:,}: "
+            f"RESULT round ratio {args.large:,}/{args.small:,}: "
             f"{large_sweep / small_sweep:.2f}× (target ≤ 1.5×); "
             f"selection queries alone {large_select / small_select:.2f}×"
         )
+
+        if args.closeout:
+            seconds, rounds = _close_out_among(org, owner, args.closeout)
+            print(
+                f"closed a job of {args.closeout:,} through the scheduler in {seconds:.2f} s "
+                f"({rounds} rounds); no VACUUM since"
+            )
+            after_sweep, after_select, done = _measure(org, args.runs)
+            print(
+                f"right after the close-out, {due} due: round {after_sweep * 1000:8.1f} ms, "
+                f"selection queries {after_select * 1000:7.2f} ms  {done}; slowest steps "
+                f"(ms): {_slowest_steps()}"
+            )
+            print(
+                f"RESULT round right after / before the close-out: "
+                f"{after_sweep / large_sweep:.2f}× (target: flat); selection queries "
+                f"{after_select / large_select:.2f}×"
+            )
+            survey_rounds = _survey_rounds(args.runs)
+            for n, (round_s, survey_s, invited) in enumerate(survey_rounds, 1):
+                print(
+                    f"three days later, round {n}: {round_s * 1000:8.1f} ms, of which the survey "
+                    f"step {survey_s * 1000:8.1f} ms inviting {invited}"
+                )
+            if args.explain:
+                _survey_explain(NOW + timedelta(days=3, hours=1))
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ def __getattr__(name: str) -> object:
     raise AttributeError(name)
 
 
-# `--persistent-sqlite` in the driver: keep SQLite connections open between requests (the
-# project default opens one per request for SQLite; PostgreSQL already keeps them 60 s).
+# `--persistent-sqlite` in the driver: keep SQLite connections open for good (the project
+# default keeps them 60 s, on SQLite as on PostgreSQL).
 if DATABASE_VENDOR == "sqlite" and os.environ.get("BENCH_SQLITE_PERSISTENT") == "1":
     DATABASES["default"]["CONN_MAX_AGE"] = None

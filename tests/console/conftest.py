@@ -74,13 +74,10 @@ def client_for(member: Member) -> Client:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache(settings: Any) -> None:
-    """The sign-in throttle lives in the cache; each test starts with a clean count.
-    A fast password hasher keeps the many test users cheap (production keeps the default)."""
-    from django.core.cache import cache
-
+def _fast_hasher(settings: Any) -> None:
+    """A fast password hasher keeps the many test users cheap (production keeps the default).
+    (The sign-in throttle counts in the database, so each test starts with a clean count.)"""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()
 
 
 @pytest.fixture

@@ -146,7 +146,10 @@ def test_decline_held_then_cancelled_sends_nothing(world: World, smtp_server: An
 
 def test_hire(world: World) -> None:
     ada = world.applications[0]
-    client_for(world.manager).post(url("hire", ada))
+    interview = world.job.pipeline.stages.filter(coarse_stage="interview").first()
+    assert interview is not None
+    hiring.move_to_stage(application=ada, stage=interview, actor=world.manager)
+    client_for(world.manager).post(url("hire", ada), {"when": "now"})
     ada.refresh_from_db()
     assert ada.status == ApplicationStatus.HIRED
     assert Message.objects.filter(application_id=ada.pk, kind="hired", final=True).exists()

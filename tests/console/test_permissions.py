@@ -9,9 +9,20 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, get_resolver, reverse
 
+from heardback import clock
+from heardback.api.keys import create_key
+from heardback.api.models import ApiKey
+from heardback.bridges.models import Connection, InboundEvent
+from heardback.bridges.services import create_connection
+from heardback.compliance import services as compliance
+from heardback.compliance.models import Interview
 from heardback.console import services
 from heardback.console.models import BulkAction
 from heardback.portal.models import Attachment
+from heardback.webhooks import services as webhook_services
+from heardback.webhooks.events import EventType
+from heardback.webhooks.models import WebhookDelivery, WebhookEndpoint
+from tests.bridges.conftest import sign
 from tests.console.conftest import World, apply_with_cv, client_for
 
 PUBLIC = {
@@ -23,8 +34,34 @@ PUBLIC = {
     "password_reset_complete",
     "accept_invite",
 }
-ADMIN_ONLY = {"members", "member_role", "policy", "report_card"}
+ADMIN_ONLY = {
+    "members",
+    "member_role",
+    "member_remove",
+    "policy",
+    "report_card",
+    "api_keys",
+    "revoke_api_key",
+}
+ADMIN_ONLY |= {"compliance_settings"}  # the org's jurisdiction (heardback.compliance)
+ADMIN_ONLY |= {  # connections to an ATS (heardback.bridges)
+    "connections",
+    "connection",
+    "connection_settings",
+    "connection_stages",
+    "connection_replay",
+}
+ADMIN_ONLY |= {"org_settings"}  # the employer's face (branding)
+ADMIN_ONLY |= {  # outbound webhooks (heardback.webhooks)
+    "webhooks",
+    "webhook",
+    "webhook_enable",
+    "webhook_disable",
+    "webhook_test",
+    "webhook_replay",
+}
 STAFF_ONLY = {
+    "problems",
     "job_new",
     "job_edit",
     "job_team",
@@ -38,6 +75,7 @@ STAFF_ONLY = {
     "template_preview",
     "decline_template",
     "stage_template",
+    "job_jurisdiction",
 }
 EVERY_ROLE = {
     "dashboard",
@@ -49,13 +87,39 @@ EVERY_ROLE = {
     "decline",
     "cancel_decline",
     "hire",
+    "cancel_hire",
     "extend",
     "note",
     "attachment",
+    # compliance: the page and the evidence (scoped to the member's jobs), interviews
+    "compliance",
+    "compliance_export",
+    "applicant_evidence",
+    "log_interview",
+    "cancel_interview",
+    # the lists (a hiring manager's show their jobs only)
+    "applications",
+    "applications_export",
+    "candidates",
+    "candidate",
 }
 # Ids that point at one object; a hiring manager who is not on the job must not find them.
-OBJECT_KWARGS = {"job_id", "application_id", "stage_id", "member_id", "bulk_id", "attachment_id"}
-JOB_SCOPED = {"job_id", "application_id", "stage_id", "attachment_id"}
+OBJECT_KWARGS = {
+    "job_id",
+    "application_id",
+    "stage_id",
+    "member_id",
+    "bulk_id",
+    "attachment_id",
+    "key_id",
+    "connection_id",
+    "event_id",
+    "endpoint_id",
+    "delivery_id",
+    "interview_id",
+    "candidate_id",
+}
+JOB_SCOPED = {"job_id", "application_id", "stage_id", "attachment_id", "candidate_id"}
 
 
 @pytest.fixture(autouse=True)
@@ -78,9 +142,43 @@ def kwargs_for(pattern: URLPattern, world: World, token: str) -> dict[str, Any]:
     job_stage = world.job.pipeline.stages.order_by("position")[1]
     bulk = BulkAction.objects.filter(org=world.org).first()
     cv = Attachment.objects.filter(org=world.org).first()
+    api_key = (
+        ApiKey.objects.filter(org=world.org).first()
+        or create_key(actor=world.admin, name="sync", scope="read")[0]
+    )
+    connection = (
+        Connection.objects.filter(org=world.org).first()
+        or create_connection(
+            actor=world.admin,
+            provider="greenhouse",
+            name="Acme recruiting sync",
+            webhook_secret="s3cret",
+        )[0]
+    )
+    if not InboundEvent.objects.filter(connection=connection).exists():
+        body = b'{"action": "ping", "payload": {}}'
+        Client().post(
+            f"/hooks/greenhouse/{connection.pk}/",
+            body,
+            content_type="application/json",
+            headers=sign("greenhouse", body, "s3cret"),
+        )
+    inbound = InboundEvent.objects.get(connection=connection)
+    endpoint = (
+        WebhookEndpoint.objects.filter(org=world.org).first()
+        or webhook_services.create_endpoint(
+            actor=world.admin,
+            url="https://hooks.acme.example/heardback",
+            events=[EventType.values[0]],
+        )[0]
+    )
+    delivery = WebhookDelivery.objects.filter(
+        endpoint=endpoint
+    ).first() or webhook_services.send_test(actor=world.admin, endpoint=endpoint)
     values = {
         "job_id": world.job.pk,
         "application_id": world.applications[0].pk,
+        "candidate_id": world.applications[0].candidate_id,
         "stage_id": job_stage.pk,
         "member_id": world.recruiter.pk,
         "bulk_id": bulk.pk if bulk else 0,
@@ -89,6 +187,21 @@ def kwargs_for(pattern: URLPattern, world: World, token: str) -> dict[str, Any]:
         "token": token,
         "uidb64": "MQ",
         "attachment_id": cv.pk if cv else 0,
+        "key_id": api_key.pk,
+        "connection_id": connection.pk,
+        "event_id": inbound.pk,
+        "endpoint_id": endpoint.pk,
+        "delivery_id": delivery.pk,
+        "interview_id": (
+            Interview.objects.filter(org=world.org).values_list("pk", flat=True).first()
+            or compliance.log_interview(
+                application=world.applications[0],
+                starts_at=clock.now(),
+                kind="video",
+                source="console",
+                recorded_by="test",
+            )[0].pk
+        ),
     }
     if "attachment_id" in pattern.pattern.converters and cv is not None:
         values["application_id"] = cv.application_id  # a file is reached through its own
@@ -167,7 +280,13 @@ def test_member_of_another_org_finds_none_of_org_a(world: World) -> None:
     """Org B's admin (who may do everything in org B) tries every URL with org A's ids."""
     make_bulk(world)
     client = client_for(world.other_admin)
-    secrets_of_a = ["Data Engineer", "Ada Lovelace", "rec@acme.example", "Acme Analytics"]
+    secrets_of_a = [
+        "Data Engineer",
+        "Ada Lovelace",
+        "rec@acme.example",
+        "Acme Analytics",
+        "Acme recruiting sync",
+    ]
     post_data = {
         "application": world.applications[0].pk,
         "job": world.job.pk,
@@ -193,7 +312,9 @@ def test_member_of_another_org_finds_none_of_org_a(world: World) -> None:
             if OBJECT_KWARGS & set(kwargs):
                 assert response.status_code in {403, 404}, (pattern.name, method)
             else:
-                body = response.content.decode()
+                body = (
+                    b"".join(response.streaming_content) if response.streaming else response.content
+                ).decode()
                 leaked = [s for s in secrets_of_a if s in body]
                 assert not leaked, (pattern.name, method, leaked)
     assert checked > 30

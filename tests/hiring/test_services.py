@@ -88,7 +88,7 @@ def test_acknowledgement_uses_the_candidates_time_zone_and_language(
     assert application.respond_by == datetime(2026, 12, 8, 17, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
     [ack] = messages_for(application)
     assert ack.language == "de"
-    assert "Di, 8. Dez" in ack.body_text  # German weekday, month and date order
+    assert "Di., 8. Dez." in ack.body_text  # German weekday, month and date order
     assert "Tue" not in ack.body_text
 
     # A Berlin candidate applying at the same moment is still on Monday: a different date.
@@ -106,7 +106,7 @@ def test_acknowledgement_travels_over_smtp_with_the_date(
 
     assert report.sent == 1
     [received] = smtp_server.to("grace@example.net")
-    assert "lun 7 de Dic" in received.text
+    assert "lun, 7 dic" in received.text
     assert received.message["Content-Language"] == "es"
     assert received.message["Auto-Submitted"] == "auto-generated"
 
@@ -150,10 +150,10 @@ def test_apply_reports_every_problem_at_once(job: Job) -> None:
 
 def test_names_with_line_breaks_are_kept_on_one_line(job: Job) -> None:
     application = services.apply(
-        job=job, name="Eve\r\nBcc: victim@example.org\u2028X-Evil: 1", email="eve@example.net"
+        job=job, name="Eve\r\nBcc: victim\u2028X-Evil: 1", email="eve@example.net"
     )
     candidate = application.candidate
-    assert candidate.name == "Eve Bcc: victim@example.org X-Evil: 1"
+    assert candidate.name == "Eve Bcc: victim X-Evil: 1"
     [ack] = messages_for(application)
     assert "\n" not in ack.to_name and "\u2028" not in ack.to_name
 

@@ -81,8 +81,9 @@ def run_crash(*, server: SmtpServer, tmp_path: Path, count: int, batch_size: int
                 for pk in leased_to_victim().values_list("id", flat=True)
             }
             already_sent = leased & received_ids(server)
-            # Some sent but not all: it is inside its send loop, so its final "mark sent"
-            # can't be on its way to the database (that only happens after the last send).
+            # Some sent but not all: it is inside its send loop. A group of accepted
+            # messages may still be being marked (the database finishes a statement the
+            # frozen worker already sent), so what stays stranded is checked after the kill.
             if already_sent and len(already_sent) < len(leased):
                 caught.update(leased=len(leased), already_sent=len(already_sent))
                 return True
@@ -92,13 +93,20 @@ def run_crash(*, server: SmtpServer, tmp_path: Path, count: int, batch_size: int
         wait_for(victim_frozen_mid_batch, timeout=120, what="the victim to be caught mid-batch")
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=10)
-        stranded = leased_to_victim().count()
+        time.sleep(0.5)  # what the dead worker's socket still carried reaches the server
+        stranded = {
+            f"<hb.{pk}@heardback.localhost>"
+            for pk in leased_to_victim().values_list("id", flat=True)
+        }
+        # Accepted by the server but never marked: these, and only these, go out twice.
+        resent = stranded & received_ids(server)
         print(
-            f"\nkilled worker {victim.pid} holding {stranded} leased message(s), "
-            f"{caught['already_sent']} of them already accepted by the server"
+            f"\nkilled worker {victim.pid} holding {len(stranded)} leased message(s), "
+            f"{len(resent)} of them already accepted by the server"
         )
-        assert stranded == caught["leased"]
-        assert 0 < stranded <= batch_size
+        # Only messages the server had accepted can have been marked after the freeze.
+        assert caught["leased"] - caught["already_sent"] <= len(stranded) <= caught["leased"]
+        assert 0 < len(stranded) <= batch_size
 
         wait_for(
             lambda: not Message.objects.exclude(status=MessageStatus.SENT).exists(),
@@ -117,7 +125,7 @@ def run_crash(*, server: SmtpServer, tmp_path: Path, count: int, batch_size: int
     assert not missing, f"{len(missing)} messages were lost"
     assert set(arrived) == expected
     # The ones the victim sent but never marked go out again: at-least-once, bounded.
-    assert caught["already_sent"] <= duplicates <= batch_size
+    assert len(resent) <= duplicates <= batch_size
     assert max(arrived.values()) <= 2
 
 

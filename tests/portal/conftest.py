@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 
 from tests.acme import job, monday, org, recruiter  # noqa: F401 - shared fixtures
 
@@ -16,11 +15,6 @@ STATUS_LINK = re.compile(r"https?://[^\s]+/s/([A-Za-z0-9_-]+)/")
 @pytest.fixture(autouse=True)
 def status_links(settings: Any) -> None:
     settings.HEARDBACK_STATUS_LINK_ISSUER = "heardback.portal.tokens.issue_status_url"
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits() -> None:
-    cache.clear()
 
 
 @pytest.fixture(autouse=True)

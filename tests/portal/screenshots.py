@@ -3,7 +3,8 @@
     HEARDBACK_ENV=test .venv/bin/pytest tests/portal/screenshots.py
 
 Writes docs/screenshots/portal-*.png: the job board, the apply form and the status page in
-English and German, and the public report card.
+English and German (in the employer's colours, with its logo and contact), a closed job's
+page, and the public report card.
 """
 
 from __future__ import annotations
@@ -16,11 +17,15 @@ import pytest
 from django.conf import settings as django_settings
 
 from heardback import clock
+from heardback.hiring import branding
 from heardback.hiring import services as hiring
 from heardback.messaging import delivery
+from heardback.portal import branding as portal_branding
 from heardback.portal import tokens
 from heardback.portal.services import set_report_card_public
+from heardback.promises.services import close_job
 from tests import factories
+from tests.portal.test_branding_browser import logo_png
 
 OUT = Path(django_settings.BASE_DIR) / "docs" / "screenshots"
 
@@ -33,6 +38,11 @@ def test_portal_screenshots(
     settings.SITE_URL = live_server.url
     settings.PORTAL_STATUS_CACHE_SECONDS = 0
     org = factories.make_org(name="Acme Robotics")
+    org = branding.set_branding(
+        org=org, name="Acme Robotics", reply_to="jobs@acme.example", brand_color="#0f5c4d",
+        brand_header_color="#0f3d36", sender_email="",
+    )  # fmt: skip
+    org = portal_branding.set_logo(org=org, data=logo_png())
     recruiter = factories.make_member(org=org, email="rita@acme.example")
     job = factories.make_job(org=org, title="Robot Whisperer", owner=recruiter)
     job.description = (
@@ -43,6 +53,8 @@ def test_portal_screenshots(
     job.save()
     for title in ("Gripper Engineer", "Warehouse Safety Lead"):
         factories.make_job(org=org, title=title, owner=recruiter)
+    filled = factories.make_job(org=org, title="Fleet Dispatcher", owner=recruiter)
+    close_job(job=filled, actor=recruiter, outcome="filled")
     for lang, name in (("en", "Ada Lovelace"), ("de", "Grete Hermann")):
         application = factories.make_application(
             job=job,
@@ -65,6 +77,9 @@ def test_portal_screenshots(
             page.screenshot(path=OUT / f"portal-apply-{lang}.png", full_page=True)
             page.goto(f"{live_server.url}/s/{token}/")
             page.screenshot(path=OUT / f"portal-status-{lang}.png", full_page=True)
+            if lang == "en":
+                page.goto(f"{live_server.url}/jobs/{org.slug}/{filled.slug}/")
+                page.screenshot(path=OUT / "portal-job-closed-en.png", full_page=True)
         finally:
             context.close()
     # A past season for the report card: applications over the last two months, most
@@ -91,4 +106,4 @@ def test_portal_screenshots(
         page.screenshot(path=OUT / "portal-report-card-en.png", full_page=True)
     finally:
         context.close()
-    assert len(list(OUT.glob("portal-*.png"))) >= 7
+    assert len(list(OUT.glob("portal-*.png"))) >= 8

@@ -111,11 +111,13 @@ def test_accepted_cv_types(client: Client, job: Job, name: str, content: bytes) 
     assert Attachment.objects.get().kind == name.rsplit(".", 1)[1]
 
 
-def test_duplicate_application_is_recognised(client: Client, job: Job, monday: Any) -> None:
+def test_duplicate_application_is_recognised_without_saying_so(
+    client: Client, job: Job, monday: Any
+) -> None:
     client.post(_url(job), _form())
     second = client.post(_url(job), _form(email="ADA@Example.NET", name="Ada King"))
     assert second.status_code == 200
-    assert "You have already applied" in second.content.decode()
+    assert "check your inbox" in second.content.decode()
     assert Application.objects.count() == 1
     assert Message.objects.filter(kind="acknowledgement").count() == 1
 
@@ -167,7 +169,7 @@ def test_just_over_the_limit_is_refused_by_the_field(
     # Small enough to pass the early body-size check, too big for the 5 MB rule.
     data = b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024 - 2)
     response = client.post(_url(job), _form(cv=SimpleUploadedFile("cv.pdf", data)))
-    assert response.status_code == 400
+    assert response.status_code == 413
     assert "larger than 5 MB" in response.content.decode()
     _nothing_stored(media_root)
 

@@ -58,7 +58,7 @@ def test_apply_follow_and_withdraw(page: Any, site: str, smtp_server: Any) -> No
     assert "We received your application for Robot Whisperer" in page.content()
 
     # Nothing the page loads (or links to) learns the token through Referer.
-    page.get_by_role("link", name="JSON").click()
+    page.get_by_role("link", name="JSON", exact=True).click()
     page.wait_for_load_state()
     same_site = [r for r in requests if r.url.startswith(site)]
     assert len(same_site) >= 3  # the page, its stylesheets, the JSON

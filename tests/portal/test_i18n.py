@@ -1,4 +1,4 @@
-"""Languages: every candidate-facing string exists in German and Spanish, and is used.
+"""Languages: every candidate-facing string exists in German, Spanish and French, and is used.
 
 The catalogue check runs `makemessages` on a copy of the source, exactly as a developer
 would, and fails on any candidate-facing entry left empty or fuzzy: adding an English string
@@ -36,6 +36,8 @@ MAKEMESSAGES = [
     "de",
     "-l",
     "es",
+    "-l",
+    "fr",
     "-e",
     "html,txt,py,svg",
     "-i",
@@ -51,7 +53,8 @@ MAKEMESSAGES = [
 CANDIDATE_FACING = (
     "heardback/portal/",
     "heardback/hiring/messages.py",
-    "heardback/promises/candidate_messages.py",
+    "heardback/postings/",
+    "heardback/privacy/",
 )
 
 
@@ -135,11 +138,11 @@ def fresh_catalogues(tmp_path_factory: Any) -> dict[str, list[Entry]]:
     assert result.returncode == 0, result.stderr
     return {
         lang: parse_po(copy / "heardback" / "locale" / lang / "LC_MESSAGES" / "django.po")
-        for lang in ("de", "es")
+        for lang in ("de", "es", "fr")
     }
 
 
-@pytest.mark.parametrize("lang", ["de", "es"])
+@pytest.mark.parametrize("lang", ["de", "es", "fr"])
 def test_makemessages_leaves_no_candidate_string_untranslated(
     fresh_catalogues: dict[str, list[Entry]], lang: str
 ) -> None:
@@ -151,7 +154,7 @@ def test_makemessages_leaves_no_candidate_string_untranslated(
     assert not fuzzy, f"{lang}: fuzzy: {fuzzy}"
 
 
-@pytest.mark.parametrize("lang", ["de", "es"])
+@pytest.mark.parametrize("lang", ["de", "es", "fr"])
 def test_translations_keep_every_placeholder(lang: str) -> None:
     placeholder = re.compile(r"\{\{\s*\w+\s*\}\}|\{%[^%]*%\}|%\(\w+\)s")
     for entry in candidate_facing(parse_po(LOCALE / lang / "LC_MESSAGES" / "django.po")):
@@ -163,7 +166,7 @@ def test_translations_keep_every_placeholder(lang: str) -> None:
             assert got == wanted or sorted(set(got)) == sorted(set(wanted)), (entry.msgid, msgstr)
 
 
-@pytest.mark.parametrize("lang", ["de", "es"])
+@pytest.mark.parametrize("lang", ["de", "es", "fr"])
 def test_compiled_catalogues_are_current(lang: str) -> None:
     with (LOCALE / lang / "LC_MESSAGES" / "django.mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
@@ -204,6 +207,16 @@ EXPECTED = {
             "Recibida",
         ],
     },
+    "fr": {
+        "ack": "Nous avons bien reçu votre candidature au poste de Robot Whisperer",
+        "page": [
+            "Prochaines étapes",
+            "Vous aurez de nos nouvelles au plus tard le lundi 7 décembre 2026.",
+            "Retirer ma candidature",
+            "Reçue",
+            "Vos données",
+        ],
+    },
 }
 
 
@@ -220,7 +233,7 @@ def _english_fragments() -> list[str]:
     return fragments
 
 
-@pytest.mark.parametrize("lang", ["en", "de", "es"])
+@pytest.mark.parametrize("lang", ["en", "de", "es", "fr"])
 def test_status_page_and_acknowledgement_in_each_language(
     client: Client, job: Job, monday: Any, smtp_server: Any, lang: str
 ) -> None:
@@ -242,7 +255,7 @@ def test_status_page_and_acknowledgement_in_each_language(
         assert not leftovers, leftovers
 
 
-@pytest.mark.parametrize("lang", ["de", "es"])
+@pytest.mark.parametrize("lang", ["de", "es", "fr"])
 def test_other_pages_in_each_language(client: Client, job: Job, lang: str) -> None:
     fragments = _english_fragments()
     pages = [

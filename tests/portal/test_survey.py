@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from unittest import mock
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from heardback.hiring import services as hiring
 from heardback.hiring.models import Application, Job, Member, Org
@@ -175,3 +178,76 @@ def test_survey_summary_withholds_small_numbers(
     assert summary.nps == -40
     assert summary.kept_promises == {"yes": 7, "mostly": 0, "no": 3}
     assert summary.average_clarity == 5
+
+
+def test_the_step_reads_only_what_is_due(
+    job: Job,
+    recruiter: Member,
+    monday: Any,
+    time_machine: Any,
+    smtp_server: Any,
+    on_postgres: bool,
+) -> None:
+    """After a big batch of decisions has been dealt with, a round reads only the newly
+    due applications, through the partial index, not every decided application."""
+    for n in range(12):
+        _declined(job, recruiter, email=f"done{n}@example.net")
+    delivery.drain()
+    time_machine.move_to(monday + timedelta(days=4), tick=False)
+    assert _step(monday + timedelta(days=4)) == 12
+    assert not Application.objects.filter(survey_due_at__isnull=False).exists()
+    fresh = [_declined(job, recruiter, email=f"fresh{n}@example.net") for n in range(2)]
+    delivery.drain()
+    later = monday + timedelta(days=8)
+    time_machine.move_to(later, tick=False)
+
+    looked_at: list[int] = []
+    verdict = survey._verdict
+
+    def counting(application: Application, *, now: Any) -> Any:
+        looked_at.append(application.pk)
+        return verdict(application, now=now)
+
+    with (
+        mock.patch.object(survey, "_verdict", counting),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        assert _step(later) == 2
+    assert sorted(looked_at) == sorted(a.pk for a in fresh)
+    [selection] = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "hiring_application"' in q["sql"]
+    ]
+    assert '"hiring_application"."survey_due_at" <=' in selection
+    # And the database reads it from the partial index (on PostgreSQL with sequential scans
+    # priced out, as they are on a table of real size rather than this tiny one).
+    sql, params = survey.due(now=later).query.sql_with_params()
+    with connection.cursor() as cursor:
+        if on_postgres:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = "\n".join(str(row) for row in cursor.fetchall())
+    assert "application_survey_due" in plan, plan
+
+
+def test_a_due_application_is_looked_at_again_only_when_there_is_reason_to(
+    job: Job, recruiter: Member, monday: Any, time_machine: Any, smtp_server: Any
+) -> None:
+    application = _declined(job, recruiter)
+    assert application.survey_due_at == monday + timedelta(days=3)
+    # Due, but the final message has not gone out: looked at again in an hour, not sooner.
+    assert _step(monday + timedelta(days=3)) == 0
+    application.refresh_from_db()
+    assert application.survey_due_at == monday + timedelta(days=3) + survey.LOOK_AGAIN
+    # Sent a day later than decided: due three days after it went out.
+    time_machine.move_to(monday + timedelta(days=4), tick=False)
+    delivery.drain()
+    assert _step(monday + timedelta(days=4)) == 0
+    application.refresh_from_db()
+    assert application.survey_due_at == monday + timedelta(days=7)
+    assert _step(monday + timedelta(days=7)) == 1
+    application.refresh_from_db()
+    assert application.survey_due_at is None

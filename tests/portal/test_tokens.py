@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import statistics
 import time
 from datetime import timedelta
@@ -14,10 +15,13 @@ from django.test import Client
 
 from heardback.hiring import services as hiring
 from heardback.hiring.models import Application, Job
+from heardback.messaging import delivery
 from heardback.portal import tokens
 from heardback.portal.models import StatusToken
 from heardback.portal.views import form_key
 from tests import factories
+
+LINK = re.compile(r"/s/([A-Za-z0-9_-]{16,64})/")
 
 
 def _tamper(token: str) -> str:
@@ -37,12 +41,21 @@ def test_tokens_are_long_random_and_stored_only_as_a_hash(job: Job) -> None:
     assert url.startswith("http") and url.endswith("/")
 
 
-def test_every_message_carries_a_fresh_working_link(job: Job, recruiter: Any) -> None:
+def test_every_sent_message_carries_a_fresh_working_link(
+    job: Job, recruiter: Any, smtp_server: Any, client: Client
+) -> None:
     application = factories.make_application(job=job)
     hiring.advance(application=application, actor=recruiter)
+    # Queued messages hold no live link: the worker mints one per message as it sends.
+    assert StatusToken.objects.filter(application=application).count() == 0
+    delivery.drain()
     assert StatusToken.objects.filter(application=application).count() == 2
     for row in StatusToken.objects.filter(application=application):
         assert row.revoked_at is None and row.expires_at > row.created_at
+    links = [LINK.search(r.text).group(1) for r in smtp_server.to(application.candidate.email)]
+    assert len(set(links)) == 2
+    for token in links:
+        assert client.get(f"/s/{token}/").status_code == 200
 
 
 def _not_found_body(client: Client, token: str) -> tuple[int, bytes]:
@@ -86,12 +99,13 @@ def test_unknown_tampered_expired_revoked_all_get_the_same_404(
 
 
 def test_a_link_lives_90_days_after_the_application_ends(
-    client: Client, job: Job, monday: Any, time_machine: Any
+    client: Client, job: Job, monday: Any, time_machine: Any, smtp_server: Any
 ) -> None:
     application = factories.make_application(job=job)
     early = tokens.issue_token(application)
     time_machine.move_to(monday + timedelta(days=20), tick=False)
-    hiring.withdraw(application=application)  # issues a final link, re-dating the early one
+    hiring.withdraw(application=application)
+    delivery.drain()  # sending the final message mints a link and re-dates the early one
     time_machine.move_to(monday + timedelta(days=20 + 89), tick=False)
     assert client.get(f"/s/{early}/").status_code == 200
     time_machine.move_to(monday + timedelta(days=20 + 91), tick=False)

@@ -7,17 +7,30 @@ their first name (escaped in the HTML part), once, however often the steps run o
 from __future__ import annotations
 
 import itertools
+import re
 import threading
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
 import time_machine
-from django.db import connection
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from heardback import clock
 from heardback.hiring.errors import HiringError
-from heardback.hiring.models import Application, ApplicationStatus, Job, JobStatus, Role
+from heardback.hiring.models import (
+    Application,
+    ApplicationStatus,
+    Event,
+    EventKind,
+    Job,
+    JobStatus,
+    Role,
+)
+from heardback.hiring.selectors import timeline
 from heardback.messaging import delivery
 from heardback.messaging.models import Message, MessageStatus
 from heardback.promises import closeout, scheduler, services
@@ -29,13 +42,19 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday
 TRICKY_NAME = '<b>Zoë&"Al"</b> Doe'  # first name: <b>Zoë&"Al"</b>
 
 # What a candidate reads first, in their own language.
-GREETING = {"en": "Hello {},", "de": "Hallo {},", "es": "Hola, {}:"}
-CLOSED = {"en": "has been closed", "de": "wurde geschlossen", "es": "se ha cerrado"}
+GREETING = {"en": "Hello {},", "de": "Hallo {},", "es": "Hola, {}:", "fr": "Bonjour {},"}
+CLOSED = {
+    "en": "has been closed",
+    "de": "wurde geschlossen",
+    "es": "se ha cerrado",
+    "fr": "a été fermé",
+}
 
 PEOPLE: list[dict[str, Any]] = [
     {"name": "Anna Smith", "language": "en", "first": "Anna"},
     {"name": "Jörg Müller", "language": "de", "first": "Jörg"},
     {"name": "Lucía García", "language": "es", "first": "Lucía"},
+    {"name": "Élodie Tremblay", "language": "fr", "first": "Élodie"},
     {"name": TRICKY_NAME, "language": "en", "first": '<b>Zoë&"Al"</b>'},
     {"name": "Olga Optout", "language": "de", "first": "Olga", "opted_out": True},
     {"name": "Pete Pending", "language": "es", "first": "Pete", "pending_decline": True},
@@ -291,7 +310,9 @@ def test_two_concurrent_chunk_runners_never_double_send(smtp_server: SmtpServer)
     job = make_job(org=org)
     count = 40
     for n in range(count):
-        make_application(job=job, email=f"c{n}@example.net", language=["en", "de", "es"][n % 3])
+        make_application(
+            job=job, email=f"c{n}@example.net", language=["en", "de", "es", "fr"][n % 4]
+        )
     Message.objects.all().delete()
     close_out = services.close_job(job=job, actor=None)
     barrier = threading.Barrier(2)
@@ -327,3 +348,137 @@ def test_two_concurrent_chunk_runners_never_double_send(smtp_server: SmtpServer)
     delivery.drain()
     assert len(smtp_server.received) == count
     assert len({r.rcpt_tos[0] for r in smtp_server.received}) == count
+
+
+# --- keyset chunks: resumable, nothing twice ----------------------------------------------
+
+
+def _closing(count: int) -> tuple[Job, list[Application], CloseOut]:
+    job = make_job(org=make_org())
+    applications = [make_application(job=job, email=f"k{n}@example.net") for n in range(count)]
+    return job, applications, services.close_job(job=job, actor=None)
+
+
+def _close_out_keys() -> Counter[int]:
+    return Counter(
+        Message.objects.filter(kind="close_out").values_list("application_id", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_an_interrupted_close_out_resumes_exactly_where_it_stopped() -> None:
+    job, applications, close_out = _closing(8)
+    ids = [a.pk for a in applications]
+
+    assert closeout.process_chunk(close_out, limit=3) == 3
+    close_out.refresh_from_db()
+    assert (close_out.done, close_out.after_application_id) == (3, ids[2])
+
+    # The second chunk dies after its statement ran (the process is killed, the database
+    # goes away): its transaction rolls back whole, as if it never started.
+    with (
+        mock.patch.object(closeout.Event.objects, "create", side_effect=RuntimeError("killed")),
+        pytest.raises(RuntimeError, match="killed"),
+    ):
+        closeout.process_chunk(close_out, limit=3)
+    close_out.refresh_from_db()
+    assert (close_out.done, close_out.after_application_id) == (3, ids[2])
+    assert set(_close_out_keys()) == set(ids[:3])
+    assert Application.objects.filter(pk__in=ids[3:], status="active").count() == 5
+
+    # Resumed: the next chunk starts right after the last id of chunk 1, reading by id from
+    # there (not re-reading the three it already closed) ...
+    with CaptureQueriesContext(connection) as queries:
+        assert closeout.process_chunk(close_out, limit=3) == 3
+    chunk_sql = [q["sql"] for q in queries.captured_queries if "LIMIT" in q["sql"].upper()]
+    assert any(re.search(rf"\bid > {ids[2]}\b", sql) for sql in chunk_sql), chunk_sql
+    declined = set(
+        Application.objects.filter(pk__in=ids, status="declined").values_list("pk", flat=True)
+    )
+    assert declined == set(ids[:6])
+    # ... and the scheduler finishes it: every candidate got exactly one final message.
+    scheduler.run_until_idle()
+    close_out.refresh_from_db()
+    assert close_out.done == close_out.total == 8 and close_out.finished_at is not None
+    assert close_out.after_application_id == ids[-1]
+    assert _close_out_keys() == Counter(ids)
+    # One event per chunk, their id ranges one after the other, nothing counted twice.
+    chunks = [
+        e.data for e in Event.objects.filter(kind=EventKind.CLOSED_OUT, job=job).order_by("id")
+    ]
+    assert [c["applications"] for c in chunks] == [3, 3, 2]
+    assert [(c["first_application"], c["last_application"]) for c in chunks] == [
+        (ids[0], ids[2]),
+        (ids[3], ids[5]),
+        (ids[6], ids[7]),
+    ]
+    assert all(c["close_out"] == close_out.pk for c in chunks)
+
+
+@pytest.mark.django_db
+def test_the_scheduler_runs_chunks_of_the_close_outs_own_size(settings: Any) -> None:
+    settings.CLOSEOUT_CHUNK_SIZE = 2
+    job, applications, close_out = _closing(5)
+    # One round (the scheduler's per-step limit of 1 does not apply to close-outs) goes on
+    # chunk after chunk until the close-out is done.
+    assert closeout.run_close_outs(now=clock.now(), limit=1) == 5
+    close_out.refresh_from_db()
+    assert close_out.finished_at is not None
+    assert Event.objects.filter(kind=EventKind.CLOSED_OUT, job=job).count() == 3
+    assert _close_out_keys() == Counter(a.pk for a in applications)
+
+
+@pytest.mark.django_db
+def test_each_candidates_timeline_shows_the_close_out_of_their_chunk() -> None:
+    job, applications, close_out = _closing(5)
+    closeout.process_chunk(close_out, limit=2)
+    bystander = make_application(job=make_job(org=job.org, title="Other"))
+    scheduler.run_until_idle()
+    for application in applications:
+        rows = timeline(application=application)
+        closed = [r for kind, r in rows if kind == "event" and r.kind == EventKind.CLOSED_OUT]
+        assert len(closed) == 1, application
+        assert isinstance(closed[0], Event) and closed[0].data["close_out"] == close_out.pk
+        finals = [r for kind, r in rows if kind == "message" and r.kind == "close_out"]
+        assert len(finals) == 1
+    assert not [r for _kind, r in timeline(application=bystander) if r.kind == "closed_out"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.postgres
+def test_an_application_locked_by_someone_else_is_closed_out_once_released() -> None:
+    """FOR UPDATE SKIP LOCKED passes over an application someone holds locked (a recruiter
+    deciding it at that moment); the close-out finishes only once that one is handled."""
+    _job, applications, close_out = _closing(6)
+    held = applications[1]
+    locked, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def hold_it() -> None:
+        try:
+            with transaction.atomic():
+                Application.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(timeout=60)
+        finally:
+            connection.close()
+            finished.set()
+
+    thread = threading.Thread(target=hold_it)
+    thread.start()
+    assert locked.wait(timeout=30)
+    try:
+        assert closeout.process_chunk(close_out, limit=4) == 4  # ids 0, 2, 3, 4
+        assert closeout.process_chunk(close_out, limit=4) == 1  # id 5
+        assert closeout.process_chunk(close_out, limit=4) == 0  # past the end: one is left
+        close_out.refresh_from_db()
+        assert close_out.finished_at is None and close_out.after_application_id == 0
+        assert closeout.process_chunk(close_out, limit=4) == 0  # still locked: next round
+    finally:
+        release.set()
+        thread.join(timeout=60)
+    assert finished.is_set()
+    assert closeout.process_chunk(close_out, limit=4) == 1  # the one that was held
+    assert closeout.process_chunk(close_out, limit=4) == 0
+    close_out.refresh_from_db()
+    assert close_out.finished_at is not None and close_out.done == 6
+    assert _close_out_keys() == Counter(a.pk for a in applications)

@@ -66,8 +66,8 @@ def test_an_extension_shorter_than_the_gap_is_refused() -> None:
 
 
 def test_the_job_editor_refuses_a_stage_promise_shorter_than_the_gap() -> None:
-    from heardback.console import services as console
     from heardback.hiring.errors import HiringError
+    from heardback.promises import services as engine
 
     org = make_org()
     admin = make_member(org=org, role=Role.ADMIN)
@@ -77,7 +77,7 @@ def test_the_job_editor_refuses_a_stage_promise_shorter_than_the_gap() -> None:
         for stage in Stage.objects.filter(pipeline_id=job.pipeline_id)
     }
     with pytest.raises(HiringError) as error:
-        console.update_job(
+        engine.update_job(
             job=job,
             actor=admin,
             title=job.title,

@@ -178,3 +178,21 @@ def test_policy_rejects_a_gap_longer_than_the_window() -> None:
     with pytest.raises(ValidationError) as error:
         services.update_policy(org=org, actor=admin, max_silence_days=3, min_gap_days=5)
     assert "min_gap_days" in error.value.message_dict
+
+
+def test_each_silent_week_brings_another_update_and_the_round_ends() -> None:
+    """The max-silence update says the same thing each time: it is sent again after another
+    silent week (not suppressed as a repeat), and a round with nothing left to do ends."""
+    with time_machine.travel(START, tick=False) as traveller:
+        org = make_org()
+        job = make_job(org=org)
+        stage = job.pipeline.stages.order_by("position").first()
+        stage.promise_business_days = 30
+        stage.save()
+        application = make_application(job=job)
+        run_clock(traveller, START + timedelta(days=20), step=timedelta(hours=6))
+        assert kinds(application.pk).count("still_reviewing") >= 2
+        rounds = 0
+        while any(scheduler.run_once().values()):
+            rounds += 1
+            assert rounds < 5, "a step keeps saying it did something"

@@ -19,7 +19,7 @@ SIGNUP = {"full_name": "Robin Example", "email": "Robin@Example.org", "password"
 
 def test_sign_up_sign_out_sign_in(client: Any) -> None:
     response = client.post("/seeker/signup/", SIGNUP)
-    assert response.status_code == 302 and response["Location"] == "/seeker/profile/"
+    assert response.status_code == 302 and response["Location"] == "/seeker/profile/?welcome=1"
     assert client.get("/seeker/").status_code == 200
     client.post("/seeker/logout/")
     assert client.get("/seeker/").status_code == 302
@@ -60,4 +60,30 @@ def test_duplicate_sign_up_and_weak_passwords_are_explained(client: Any) -> None
     assert "too common" in page
     page = client.post("/seeker/signup/", {**SIGNUP, "email": "y@example.org",
                                            "time_zone": "Mars/Base"}).content.decode()  # fmt: skip
-    assert "Use a time zone name" in page
+    assert "Please choose your time zone from the list." in page
+
+
+def test_sign_up_asks_each_detail_once_and_offers_only_valid_zones(client: Any) -> None:
+    form = client.get("/seeker/signup/").content.decode()
+    assert '<select name="time_zone"' in form
+    assert '<option value="Europe/London">Europe / London</option>' in form
+    assert 'value="Mars/Base"' not in form
+    response = client.post("/seeker/signup/", SIGNUP)
+    after = client.get(response["Location"]).content.decode()
+    # The page after signing up asks for the rest only, not name, email, country or zone.
+    for asked in ("full_name", "email", "country", "time_zone"):
+        assert f'name="{asked}"' not in after
+    assert 'name="phone"' in after and 'name="qualifications"' in after
+    saved = client.post(response["Location"], {"phone": "+44 20 7946 0000", "links": "",
+                                               "qualifications": "Python"})  # fmt: skip
+    assert saved.status_code == 302
+    profile = services.SeekerProfile.objects.get(email="robin@example.org")
+    assert (profile.full_name, profile.time_zone, profile.phone) == (
+        "Robin Example", "Europe/London", "+44 20 7946 0000")  # fmt: skip
+    # The full profile page still lets them change everything, the zone from the list.
+    full = client.get("/seeker/profile/").content.decode()
+    assert 'name="full_name"' in full and '<select name="time_zone"' in full
+    refused = client.post("/seeker/profile/", {"full_name": "Robin", "email": "robin@example.org",
+                                              "time_zone": "Europe/Nowhere"})  # fmt: skip
+    assert "Please choose your time zone from the list." in refused.content.decode()
+    assert services.SeekerProfile.objects.get(pk=profile.pk).time_zone == "Europe/London"

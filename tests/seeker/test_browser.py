@@ -39,7 +39,7 @@ def test_log_thank_follow_up_twice_and_be_refused_a_third(page: Any, live_server
         page.get_by_label("Email").fill("robin@example.org")
         page.get_by_label("Password").fill("a long and memorable passphrase 42")
         page.get_by_label("Country (for public holidays)").fill("GB")
-        page.get_by_label("Time zone").fill("Europe/London")
+        page.get_by_label("Time zone").select_option("Europe/London")
         page.get_by_role("button", name="Create my account").click()
         page.get_by_label("Phone").fill("+44 20 7946 0000")
         page.get_by_label("Qualifications").fill("Ten years of Python\nPayments systems")

@@ -12,8 +12,16 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, reverse
 
-from heardback.seeker import services
-from heardback.seeker.models import FollowUp, Interview, JobApplication
+from heardback import clock
+from heardback.seeker import mailimport, services
+from heardback.seeker.models import (
+    FollowUp,
+    Interview,
+    JobApplication,
+    MailProposal,
+    ProposalState,
+    SavedJob,
+)
 from heardback.seeker.urls import urlpatterns
 
 from .conftest import make_seeker
@@ -21,9 +29,12 @@ from .conftest import make_seeker
 pytestmark = pytest.mark.django_db
 
 PATTERNS = [p for p in urlpatterns if isinstance(p, URLPattern)]
-OBJECT_PATTERNS = [p for p in PATTERNS if p.pattern.converters and p.name != "calendar_feed"]
+# Links whose token is the key (the calendar feed, the address confirmation, the digest's
+# signed unsubscribe link).
+TOKEN_PATTERNS = {"calendar_feed", "email_confirm", "unsubscribe"}
+OBJECT_PATTERNS = [p for p in PATTERNS if p.pattern.converters and p.name not in TOKEN_PATTERNS]
 PLAIN_PATTERNS = [p for p in PATTERNS if not p.pattern.converters]
-PUBLIC = {"signup", "login", "logout", "calendar_feed"}
+PUBLIC = {"signup", "login", "logout", *TOKEN_PATTERNS}
 SECRET = "Zanzibar Widgets"  # the other seeker's company: must never show up
 
 
@@ -38,8 +49,19 @@ def victim() -> dict[str, Any]:
         interesting_remark="a private remark",
     )  # fmt: skip
     follow_up = services.draft_follow_up(owner=user, application_id=app.pk)
+    mailimport.import_messages(owner=user, messages=[(
+        b"From: Zanzibar Widgets <jobs@zanzibar.example>\nSubject: Your application\n"
+        b"Date: Wed, 04 Nov 2026 10:00:00 +0000\nMessage-ID: <z-1@zanzibar.example>\n\n"
+        b"We regret to inform you that the Secret Role has been filled.\n"
+    )])  # fmt: skip
+    proposal = MailProposal.objects.get(owner=user)
+    saved = SavedJob.objects.create(
+        owner=user, url="https://zanzibar.example/jobs/1", title="Secret Role", company=SECRET,
+        read_from="json-ld", created_at=clock.now(),
+    )  # fmt: skip
     return {"user": user, "application_id": app.pk, "interview_id": interview.pk,
-            "follow_up_id": follow_up.pk}  # fmt: skip
+            "follow_up_id": follow_up.pk, "proposal_id": proposal.pk,
+            "saved_id": saved.pk}  # fmt: skip
 
 
 @pytest.mark.parametrize("pattern", OBJECT_PATTERNS, ids=lambda p: p.name)
@@ -57,7 +79,18 @@ def test_another_seekers_objects_are_404(
     assert response.status_code in (404, 405), (url, response.status_code)
     if method == "get":
         assert response.status_code == 404 or pattern.name.endswith(
-            ("_sent", "_new", "status", "news", "refresh", "paste")
+            (
+                "_sent",
+                "_new",
+                "status",
+                "news",
+                "refresh",
+                "paste",
+                "_applied",
+                "_delete",
+                "_accept",
+                "_dismiss",
+            )
         )
     # Nothing of the victim's changed.
     app = JobApplication.objects.get(pk=victim["application_id"])
@@ -67,6 +100,8 @@ def test_another_seekers_objects_are_404(
     assert follow_up.sent_at is None and follow_up.text != "hijacked"
     assert FollowUp.objects.filter(application_id=app.pk).count() == 1
     assert Interview.objects.filter(application_id=app.pk).count() == 1
+    assert MailProposal.objects.get(pk=victim["proposal_id"]).state == ProposalState.PENDING
+    assert SavedJob.objects.filter(pk=victim["saved_id"], application__isnull=True).exists()
 
 
 @pytest.mark.parametrize("pattern", PLAIN_PATTERNS, ids=lambda p: p.name)
@@ -92,7 +127,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(
 
 
 def test_every_object_pattern_uses_known_ids() -> None:
-    known = {"application_id", "interview_id", "follow_up_id"}
+    known = {"application_id", "interview_id", "follow_up_id", "proposal_id", "saved_id"}
     for pattern in OBJECT_PATTERNS:
         assert set(pattern.pattern.converters) <= known, pattern.name
     assert len(OBJECT_PATTERNS) >= 12

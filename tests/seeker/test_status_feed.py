@@ -45,6 +45,8 @@ class StatusServer:
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
+                if 300 <= code < 400:
+                    self.send_header("Location", "/s/target.json")
                 self.end_headers()
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(body)
@@ -101,7 +103,7 @@ def test_fetch_reads_the_status(status_server: StatusServer) -> None:
         (b"<html>hello</html>", 200, 0.0, "status we can read"),
         ({**STATUS, "stage": "secret_internal_stage"}, 200, 0.0, "stage we don't know"),
         ({**STATUS, "respond_by": "2026-12-04T17:00:00"}, 200, 0.0, "no time zone"),
-        (STATUS, 500, 0.0, "answered 500"),
+        (STATUS, 500, 0.0, "didn't send a status"),
         (STATUS, 200, 2.0, "didn't answer in time"),
     ],
 )
@@ -109,13 +111,22 @@ def test_fetch_fails_clearly(status_server: StatusServer, body: Any, code: int, 
                              message: str) -> None:  # fmt: skip
     status_server.serve("/s/tok.json", body, code=code, delay=delay)
     with pytest.raises(status_feed.StatusFeedError, match=message):
-        status_feed.fetch(f"{status_server.base}/s/tok/", timeout=0.5)
+        status_feed.fetch(f"{status_server.base}/s/tok/", deadline=0.5)
 
 
 def test_redirects_are_not_followed(status_server: StatusServer) -> None:
     status_server.serve("/s/moved.json", STATUS, code=302)
-    with pytest.raises(status_feed.StatusFeedError, match="answered 302"):
+    status_server.serve("/s/target.json", STATUS)
+    with pytest.raises(status_feed.StatusFeedError, match="didn't send a status"):
         status_feed.fetch(f"{status_server.base}/s/moved/")
+    assert status_server.hits == ["/s/moved.json"]
+
+
+def test_errors_never_repeat_what_the_other_server_said(status_server: StatusServer) -> None:
+    status_server.serve("/s/teapot.json", b"internal secret", code=418)
+    with pytest.raises(status_feed.StatusFeedError) as caught:
+        status_feed.fetch(f"{status_server.base}/s/teapot/")
+    assert "418" not in str(caught.value) and "secret" not in str(caught.value)
 
 
 @pytest.mark.django_db

@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 from django import template
 
 from heardback import clock
+from heardback.console import listing
 from heardback.console.selectors import due_mark as _due_mark
-from heardback.hiring.models import Application, DeclineReason
+from heardback.hiring.models import Application, DeclineReason, EventKind
 
 register = template.Library()
 
@@ -68,9 +69,28 @@ EVENT_LABELS = {
 @register.filter
 def event_label(kind: str) -> str:
     """A person's words for an event kind; unknown kinds still read as words."""
-    return EVENT_LABELS.get(kind, kind.replace("_", " ").capitalize())
+    if kind in EVENT_LABELS:
+        return EVENT_LABELS[kind]
+    if kind in EventKind.values:
+        return str(EventKind(kind).label)
+    return kind.replace("_", " ").capitalize()
 
 
 @register.filter
 def reason_label(reason: str) -> str:
     return str(DeclineReason(reason).label) if reason in DeclineReason.values else reason
+
+
+@register.filter
+def outcome(application: Application) -> str:
+    return listing.outcome(application)
+
+
+@register.filter
+def last_change(application: Application) -> datetime:
+    return listing.last_change(application)
+
+
+@register.filter
+def get_item(mapping: dict[str, str], key: str) -> str:
+    return mapping.get(key, "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -9,23 +10,24 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from heardback import clock
+from heardback.clock import dates
+from heardback.compliance.models import AnswerDuty, Interview
 from heardback.console import services
-from heardback.console.access import ALL_ROLES, application_for, console_view
-from heardback.console.forms import DeclineForm, ExtendForm, NoteForm
+from heardback.console.access import ALL_ROLES, ConsoleRequest, application_for, console_view
+from heardback.console.forms import DeclineForm, ExtendForm, HireForm, InterviewForm, NoteForm
 from heardback.console.selectors import attachments_of
 from heardback.console.views.common import attach_errors, error_text, member_of
 from heardback.hiring import selectors as hiring_selectors
 from heardback.hiring import services as hiring
 from heardback.hiring.models import Application, DeclineReason
 from heardback.messaging.models import DeliveryEvent
-from heardback.messaging.rendering import TemplateError
 from heardback.portal import uploads
 from heardback.portal.models import Attachment
 from heardback.promises import services as engine
 
 # Served by kind, never by the file's own name or bytes: the upload check made sure each
 # file is what its kind says.
-CONTENT_TYPES = {
+CONTENT_TYPES: dict[str, str] = {
     Attachment.Kind.PDF: "application/pdf",
     Attachment.Kind.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     Attachment.Kind.ODT: "application/vnd.oasis.opendocument.text",
@@ -55,19 +57,27 @@ def detail(request: HttpRequest, application_id: int) -> HttpResponse:
             "candidate": application.candidate,
             "timeline": [(kind, row, deliveries.get(row.pk, [])) for kind, row in rows],
             "next_stage": hiring.next_stage(application) if application.is_active else None,
+            "can_hire": not engine.hire_refusal(application),
             "stages": application.job.pipeline.stages.order_by("position"),
             "extend_form": ExtendForm(initial={"business_days": policy.extension_business_days}),
             "note_form": NoteForm(),
             "reasons": DeclineReason.choices,
             "attachments": attachments_of(application),
             "now": clock.now(),
+            "interviews": Interview.objects.filter(
+                org_id=application.org_id, application=application
+            ),
+            "duty": AnswerDuty.objects.filter(
+                org_id=application.org_id, application=application
+            ).first(),
+            "interview_form": InterviewForm(),
         },
     )
 
 
 @console_view(*ALL_ROLES)
 @require_GET
-def attachment(request: HttpRequest, application_id: int, attachment_id: int) -> HttpResponse:
+def attachment(request: HttpRequest, application_id: int, attachment_id: int) -> FileResponse:
     """Download a candidate's CV: only for those who may see the application, always as a
     download (never shown inline, so a crafted file can't run as a page of ours)."""
     member = member_of(request)
@@ -96,7 +106,7 @@ def attachment(request: HttpRequest, application_id: int, attachment_id: int) ->
 
 
 @console_view(*ALL_ROLES)
-def decline(request: HttpRequest, application_id: int) -> HttpResponse:
+def decline(request: ConsoleRequest, application_id: int) -> HttpResponse:
     """Reason → template → editable preview → send now or after the delay."""
     member = member_of(request)
     application = application_for(member, application_id)
@@ -122,19 +132,19 @@ def decline(request: HttpRequest, application_id: int) -> HttpResponse:
         initial=initial,
     )
     rendered = None
+    problem = ""
+    send_at = None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
+        delay = 0 if data["when"] == "now" else (data["delay"] or delay_default or 1)
         try:
-            rendered = services.preview(
-                application=application,
-                subject=data["subject"],
-                body=data["body"],
-                reason=DeclineReason(data["reason"]).label,
+            rendered = hiring.preview_decline(
+                application, reason=data["reason"], subject=data["subject"], body=data["body"]
             )
-        except TemplateError as error:
-            form.add_error("body", str(error))
+        except ValidationError as error:
+            attach_errors(form, error)
+        send_at = engine.decline_send_at(application, delay) if delay else None
         if rendered is not None and sending:
-            delay = 0 if data["when"] == "now" else (data["delay"] or delay_default or 1)
             try:
                 engine.schedule_decline(
                     application=application,
@@ -155,12 +165,14 @@ def decline(request: HttpRequest, application_id: int) -> HttpResponse:
                 )
                 return _back(application)
     elif not form.is_bound:
-        rendered = services.preview(
-            application=application,
-            subject=subject,
-            body=body,
-            reason=DeclineReason(reason).label,
-        )
+        try:
+            rendered = hiring.preview_decline(
+                application, reason=reason, subject=subject, body=body
+            )
+        except ValidationError as error:
+            # The org's saved decline template is broken: say so; the text is there to fix.
+            problem = error_text(error)
+        send_at = engine.decline_send_at(application, delay_default) if delay_default else None
     template = "console/_decline_preview.html" if request.htmx else "console/decline.html"
     return render(
         request,
@@ -171,6 +183,10 @@ def decline(request: HttpRequest, application_id: int) -> HttpResponse:
             "rendered": rendered,
             "reasons": DeclineReason.choices,
             "reason": reason,
+            "problem": problem,
+            # When the message goes: the hold line follows the "Send now" / hold choice.
+            "send_at": send_at,
+            "time_zone": application.org.time_zone,
         },
     )
 
@@ -189,13 +205,67 @@ def cancel_decline(request: HttpRequest, application_id: int) -> HttpResponse:
 
 
 @console_view(*ALL_ROLES)
-@require_POST
 def hire(request: HttpRequest, application_id: int) -> HttpResponse:
+    """Hire with the decline's care: the message previewed, a confirmation, and a short hold
+    that can be cancelled before "Welcome aboard" goes (docs/console.md, "Hire with care")."""
+    member = member_of(request)
+    application = application_for(member, application_id)
+    hold_default = settings.HIRE_HOLD_MINUTES
+    refusal = engine.hire_refusal(application)
+    until = dates.format(
+        engine.hire_send_at(hold_default), "time", time_zone=application.org.time_zone
+    )
+    until = f"{until} {application.org.time_zone}"
+    if request.method == "POST":
+        form = HireForm(request.POST, hold_minutes=hold_default, until=until)
+        if refusal:
+            messages.error(request, refusal)
+            return _back(application)
+        if form.is_valid():
+            hold = 0 if form.cleaned_data["when"] == "now" else hold_default
+            try:
+                engine.schedule_hire(application=application, actor=member, hold_minutes=hold)
+            except ValidationError as error:
+                messages.error(request, error_text(error))
+            else:
+                messages.success(
+                    request,
+                    f"{application.candidate.name} is hired. Congratulations! "
+                    + (
+                        "The welcome message is on its way."
+                        if hold == 0
+                        else f"The welcome message is held for {hold} minutes: you can still "
+                        "cancel the hire."
+                    ),
+                )
+            return _back(application)
+    else:
+        form = HireForm(
+            initial={"when": "hold" if hold_default else "now"},
+            hold_minutes=hold_default,
+            until=until,
+        )
+    return render(
+        request,
+        "console/hire.html",
+        {
+            "application": application,
+            "form": form,
+            "refusal": refusal,
+            "preview": None if refusal else hiring.preview_hire(application),
+            "hold_minutes": hold_default,
+        },
+    )
+
+
+@console_view(*ALL_ROLES)
+@require_POST
+def cancel_hire(request: HttpRequest, application_id: int) -> HttpResponse:
     member = member_of(request)
     application = application_for(member, application_id)
     try:
-        hiring.hire(application=application, actor=member)
-        messages.success(request, f"{application.candidate.name} is hired. Congratulations!")
+        engine.cancel_hire(application=application, actor=member)
+        messages.success(request, "The hire is cancelled. Nothing was sent.")
     except ValidationError as error:
         messages.error(request, error_text(error))
     return _back(application)

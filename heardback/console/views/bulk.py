@@ -12,19 +12,20 @@ from django.views.decorators.http import require_POST
 
 from heardback import clock
 from heardback.console import services
-from heardback.console.access import STAFF, bulk_for, console_view, job_for
+from heardback.console.access import STAFF, ConsoleRequest, bulk_for, console_view, job_for
 from heardback.console.models import BulkKind
 from heardback.console.selectors import FILTERS, board_applications
 from heardback.console.views.common import error_text, member_of
 from heardback.hiring.models import DeclineReason, Job, Member, Stage
 from heardback.messaging.rendering import TemplateError
+from heardback.runtime.params import id_param, text_param
 
 
 def _selected_ids(request: HttpRequest, *, job: Job, member: Member) -> tuple[list[int], dict]:
     """The posted selection, or every active application matching the posted filter."""
     filter_key = request.POST.get("filter", "")
     filter_key = filter_key if filter_key in FILTERS else ""
-    query = request.POST.get("q", "")[:100]
+    query = text_param(request.POST, "q")
     scope = {"filter": filter_key, "q": query, "all": request.POST.get("all") == "1"}
     if scope["all"]:
         ids = list(
@@ -36,7 +37,9 @@ def _selected_ids(request: HttpRequest, *, job: Job, member: Member) -> tuple[li
         raw = request.POST.getlist("ids")
         if len(raw) == 1 and "," in raw[0]:
             raw = raw[0].split(",")
-        ids = sorted({int(value) for value in raw if value.strip().isdigit()})
+        # ASCII digits only: "²" is a digit to str.isdigit, and int() refuses it.
+        cleaned = (value.strip() for value in raw)
+        ids = sorted({int(v) for v in cleaned if v.isascii() and v.isdigit() and len(v) < 19})
     return ids, scope
 
 
@@ -52,12 +55,10 @@ def bulk_new(request: HttpRequest, job_id: int) -> HttpResponse:
     reason = request.POST.get("reason", DeclineReason.OTHER)
     reason = reason if reason in DeclineReason.values else DeclineReason.OTHER
     stages = list(job.pipeline.stages.order_by("position"))
-    stage_raw = request.POST.get("stage", "")
+    stage_id = id_param(request.POST, "stage")
     stage = (
-        Stage.objects.filter(
-            org_id=member.org_id, pipeline_id=job.pipeline_id, pk=int(stage_raw)
-        ).first()
-        if stage_raw.isdigit()
+        Stage.objects.filter(org_id=member.org_id, pipeline_id=job.pipeline_id, pk=stage_id).first()
+        if stage_id is not None
         else None
     )
     sample = (
@@ -123,7 +124,7 @@ def bulk_new(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @console_view(*STAFF)
-def bulk_detail(request: HttpRequest, bulk_id: int) -> HttpResponse:
+def bulk_detail(request: ConsoleRequest, bulk_id: int) -> HttpResponse:
     member = member_of(request)
     bulk = bulk_for(member, bulk_id)
     template = "console/_bulk_progress.html" if request.htmx else "console/bulk.html"

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.core.exceptions import ValidationError
 from django.forms import Form
 from django.http import HttpRequest
 
+from heardback.console.access import ConsoleRequest
 from heardback.hiring.models import Member
+from heardback.web.client import client_address
 
 
 def member_of(request: HttpRequest) -> Member:
-    return request.member  # type: ignore[attr-defined]
+    return cast(ConsoleRequest, request).member  # set by console_view
 
 
 def error_text(error: ValidationError) -> str:
@@ -27,4 +31,5 @@ def attach_errors(form: Form, error: ValidationError) -> None:
 
 
 def client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The client's address as every limit finds it (behind TRUSTED_PROXIES too)."""
+    return client_address(request)

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from heardback import clock
+from heardback.clock import dates
 from heardback.console.access import (
     ADMIN,
     ALL_ROLES,
@@ -30,6 +31,7 @@ from heardback.promises import services as engine
 from heardback.promises.models import PastCapAction
 from heardback.promises.policy import EDITABLE_FIELDS, policy_values
 from heardback.reporting import selectors as reporting
+from heardback.runtime.params import id_param
 
 
 @console_view(*ALL_ROLES)
@@ -38,17 +40,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     now = clock.now()
     org = member.org
     jobs = visible_jobs(member).order_by("title")
-    job_id = request.GET.get("job", "")
-    job = jobs.filter(pk=int(job_id)).first() if job_id.isdigit() else None
+    job_id = id_param(request.GET, "job")
+    job = jobs.filter(pk=job_id).first() if job_id is not None else None
     owners = Member.objects.filter(org_id=org.pk, owned_jobs__isnull=False).distinct()
-    owner_id = request.GET.get("owner", "")
-    owner = owners.filter(pk=int(owner_id)).first() if owner_id.isdigit() else None
+    owner_id = id_param(request.GET, "owner")
+    owner = owners.filter(pk=owner_id).first() if owner_id is not None else None
     if member.role == Role.HIRING_MANAGER and job is None:
         owner = member  # a hiring manager's dashboard is about their own jobs
-    scope = {"org": org, "job_id": job.pk if job else None, "owner": owner}
-    metrics = reporting.hear_back_metrics(now=now, **scope)
-    series = reporting.weekly_series(now=now, weeks=12, **scope)
-    labels = [point.week_start.strftime("%d %b") for point in series]
+    scoped_job_id = job.pk if job else None
+    metrics = reporting.hear_back_metrics(now=now, org=org, job_id=scoped_job_id, owner=owner)
+    series = reporting.weekly_series(now=now, weeks=12, org=org, job_id=scoped_job_id, owner=owner)
+    labels = [dates.format(point.week_start, "day_month") for point in series]
     rate_chart = bar_chart(
         [None if p.hear_back_rate is None else p.hear_back_rate * 100 for p in series],
         labels,

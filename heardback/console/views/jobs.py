@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -10,15 +11,25 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from heardback import clock
+from heardback.compliance.profiles import profile_for
 from heardback.console import services
-from heardback.console.access import ALL_ROLES, STAFF, console_view, job_for, visible_jobs
+from heardback.console.access import (
+    ALL_ROLES,
+    STAFF,
+    ConsoleRequest,
+    console_view,
+    job_for,
+    visible_jobs,
+)
 from heardback.console.forms import CloseOutTemplateForm, JobForm, TeamForm
 from heardback.console.models import JobTeam
 from heardback.console.views.common import attach_errors, error_text, member_of
 from heardback.hiring import services as hiring
-from heardback.hiring.models import ApplicationStatus, Job, JobStatus, Member, Pipeline
+from heardback.hiring.messages import close_out_default
+from heardback.hiring.models import ApplicationStatus, JobStatus, Member, Pipeline
+from heardback.postings import selectors as postings_selectors
+from heardback.postings import services as postings
 from heardback.promises import services as engine
-from heardback.promises.closeout import closeout_template
 from heardback.promises.models import CloseOut
 
 
@@ -76,6 +87,14 @@ def job_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             attach_errors(form, error)
         else:
+            profile = profile_for(job)
+            if profile is not None and postings_selectors.has_rules(profile.posting):
+                # Under posting rules the job is public only once its posting is published.
+                messages.success(
+                    request,
+                    f"“{job.title}” is created. Publish its posting to put it on your job board.",
+                )
+                return redirect("postings:posting", job_id=job.pk)
             messages.success(request, f"“{job.title}” is open for applications.")
             return redirect("console:board", job_id=job.pk)
     return render(request, "console/job_form.html", {"form": form, "creating": True})
@@ -108,12 +127,27 @@ def job_edit(request: HttpRequest, job_id: int) -> HttpResponse:
             raw_days = request.POST.get(f"stage-{stage.pk}-days", "")
             stage_values[stage.pk] = (
                 request.POST.get(f"stage-{stage.pk}-name", stage.name),
-                int(raw_days) if raw_days.strip().isdigit() else 0,
+                int(raw_days) if raw_days.strip().isascii() and raw_days.strip().isdigit() else 0,
             )
         try:
             if owner is None:
                 raise ValidationError({"owner": ["Please choose an owner from your team."]})
-            services.update_job(
+            live = postings_selectors.live_version(job)
+            if live is not None:
+                # A published posting changes only to a version that passes its rules.
+                problems = postings.check_job(
+                    job,
+                    title=form.cleaned_data["title"],
+                    description=form.cleaned_data["description"],
+                )
+                if problems:
+                    raise ValidationError(
+                        {
+                            field if field in ("title", "description") else "posting": errs
+                            for field, errs in problems.items()
+                        }
+                    )
+            engine.update_job(
                 actor=member,
                 job=job,
                 owner=owner,
@@ -133,15 +167,25 @@ def job_edit(request: HttpRequest, job_id: int) -> HttpResponse:
                 for field, errs in error.message_dict.items():
                     if field in form.fields:
                         form.add_error(field, errs)
+                    elif field == "posting":
+                        form.add_error(None, [f"Posting: {e} (see the posting page)" for e in errs])
             else:
                 form.add_error(None, error.messages)
         else:
-            messages.success(request, "Saved.")
+            if live is not None:
+                version = postings.publish(job=job, actor=member)
+                if version.pk != live.pk:
+                    messages.success(request, f"Saved, and published as version {version.version}.")
+                else:
+                    messages.success(request, "Saved.")
+            else:
+                messages.success(request, "Saved.")
             return redirect("console:board", job_id=job.pk)
         for stage in stages:
             stage.name, stage.promise_business_days = stage_values[stage.pk]
     # The default wording, shown (not pre-filled) so an empty field keeps per-language texts.
-    default_subject, default_body = closeout_template(Job(), "closed")
+    default = close_out_default("closed")
+    default_subject, default_body = default.subject, default.body
     return render(
         request,
         "console/job_form.html",
@@ -180,7 +224,7 @@ def job_hold(request: HttpRequest, job_id: int) -> HttpResponse:
     job = job_for(member, job_id)
     on_hold = request.POST.get("hold") == "1"
     try:
-        services.set_on_hold(actor=member, job=job, on_hold=on_hold)
+        engine.set_on_hold(actor=member, job=job, on_hold=on_hold)
         messages.success(
             request,
             "On hold: no new applications. Candidates keep their dates."
@@ -193,7 +237,7 @@ def job_hold(request: HttpRequest, job_id: int) -> HttpResponse:
 
 
 @console_view(*STAFF)
-def job_close(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_close(request: ConsoleRequest, job_id: int) -> HttpResponse:
     """Show how many candidates get the close-out message and what it says; then close."""
     member = member_of(request)
     job = job_for(member, job_id)
@@ -210,16 +254,22 @@ def job_close(request: HttpRequest, job_id: int) -> HttpResponse:
                 request, f"“{job.title}” is {outcome}. The candidates' messages are on their way."
             )
         return redirect("console:board", job_id=job.pk)
-    count, subject, text = engine.close_out_preview(job=job)
+    count, subject, text = engine.close_out_preview(job=job, outcome=outcome)
+    sample = engine.close_out_sample(job=job)
     return render(
         request,
-        "console/job_close.html",
+        # Switching the outcome (htmx) fetches just the preview of the chosen one.
+        "console/_closeout_preview.html" if request.htmx else "console/job_close.html",
         {
             "job": job,
             "count": count,
             "subject": subject,
             "text": text,
             "outcome": outcome,
+            "sample_name": sample.candidate.name if sample else "",
+            "sample_language": dict(settings.LANGUAGES).get(sample.candidate.language, "")
+            if sample
+            else "",
         },
     )
 

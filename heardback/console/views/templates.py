@@ -18,26 +18,22 @@ from heardback.console.views.common import attach_errors, member_of
 from heardback.hiring import messages as candidate_texts
 from heardback.hiring.models import Application, DeclineReason, Job, Member, Pipeline
 from heardback.messaging.rendering import Rendered, TemplateError
+from heardback.runtime.params import id_param
 
 LANGUAGES = dict(settings.LANGUAGES)
 VARIABLES = [
-    ("first_name", "Their first name"),
-    ("candidate_name", "Their full name"),
-    ("job_title", "The job"),
-    ("org_name", "Your organisation"),
-    ("stage", "The stage they see (Received, In review, …)"),
-    ("respond_by", "Their next date, short: Tue 9 Dec"),
-    ("respond_by_long", "Their next date, long"),
-    ("status_url", "Their status page link"),
+    (name, description)
+    for name, description in candidate_texts.VARIABLES.items()
+    if name not in ("note", "survey_url")
 ]
 
 
 def _sample(member: Member, request: HttpRequest, language: str = "") -> Application | None:
     """The application to preview against: the chosen one, else a recent one."""
     applications = visible_applications(member).order_by("-created_at")
-    raw = request.GET.get("application") or request.POST.get("application") or ""
-    if raw.isdigit():
-        chosen = applications.filter(pk=int(raw)).first()
+    chosen_id = id_param(request.GET, "application") or id_param(request.POST, "application")
+    if chosen_id is not None:
+        chosen = applications.filter(pk=chosen_id).first()
         if chosen is not None:
             return chosen
     if language:
@@ -109,7 +105,7 @@ def decline_template(request: HttpRequest, reason: str, language: str) -> HttpRe
         messages.success(request, "Back to the default wording.")
         return redirect("console:templates")
     sample = _sample(member, request, language)
-    rendered, error = _render(sample, subject, body)
+    rendered, render_error = _render(sample, subject, body)
     return render(
         request,
         "console/template_edit.html",
@@ -118,7 +114,7 @@ def decline_template(request: HttpRequest, reason: str, language: str) -> HttpRe
             "title": f"Decline: {DeclineReason(reason).label} ({LANGUAGES[language]})",
             "sample": sample,
             "rendered": rendered,
-            "error": error,
+            "error": render_error,
             "variables": VARIABLES,
             "custom": DeclineTemplate.objects.filter(
                 org_id=member.org_id, reason=reason, language=language
@@ -131,7 +127,7 @@ def decline_template(request: HttpRequest, reason: str, language: str) -> HttpRe
 def stage_template(request: HttpRequest, stage_id: int) -> HttpResponse:
     member = member_of(request)
     stage = stage_for(member, stage_id)
-    default = candidate_texts.STAGE_UPDATES[stage.coarse_stage]
+    default = candidate_texts.stage_default(stage.coarse_stage)
     with translation.override(settings.LANGUAGE_CODE):
         subject = stage.subject_template or str(default.subject)
         body = stage.body_template or str(default.body)
@@ -150,7 +146,7 @@ def stage_template(request: HttpRequest, stage_id: int) -> HttpResponse:
                 return redirect("console:job_edit", job_id=job_id[0])
             return redirect("console:templates")
     sample = _sample(member, request)
-    rendered, error = _render(sample, subject, body)
+    rendered, render_error = _render(sample, subject, body)
     return render(
         request,
         "console/template_edit.html",
@@ -159,7 +155,7 @@ def stage_template(request: HttpRequest, stage_id: int) -> HttpResponse:
             "title": f"Stage: {stage.name} ({stage.pipeline.name})",
             "sample": sample,
             "rendered": rendered,
-            "error": error,
+            "error": render_error,
             "variables": VARIABLES,
             "note": "Written in your organisation's main language; candidates who chose another "
             "language get it as written here once you change it from the default.",
@@ -172,13 +168,15 @@ def template_preview(request: HttpRequest) -> HttpResponse:
     """The live preview (htmx): render the posted subject and body against an application."""
     member = member_of(request)
     sample = _sample(member, request)
-    rendered, error = _render(sample, request.POST.get("subject", ""), request.POST.get("body", ""))
+    rendered, render_error = _render(
+        sample, request.POST.get("subject", ""), request.POST.get("body", "")
+    )
     return render(
         request,
         "console/_template_preview.html",
         {
             "sample": sample,
             "rendered": rendered,
-            "error": error,
+            "error": render_error,
         },
     )

@@ -13,7 +13,11 @@ def transport_from_url(url: str) -> Transport:
         from heardback.messaging.transports.smtp import SmtpSettings, SmtpTransport
 
         return SmtpTransport(
-            SmtpSettings.from_url(url, timeout=settings.DELIVERY_SMTP_TIMEOUT_SECONDS)
+            SmtpSettings.from_url(
+                url,
+                timeout=settings.DELIVERY_SMTP_TIMEOUT_SECONDS,
+                command_timeout=settings.DELIVERY_SMTP_COMMAND_TIMEOUT_SECONDS,
+            )
         )
     if url.startswith("anymail:"):
         from heardback.messaging.transports.anymail import AnymailTransport

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from email import message_from_bytes
 from email.message import Message as MimeMessage
+from typing import Any
 
 from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
@@ -17,7 +18,7 @@ class AnymailTransport:
 
     def __init__(self, esp: str) -> None:
         self.backend_path = f"anymail.backends.{esp}.EmailBackend"
-        self._backend = None
+        self._backend: Any = None
 
     def open(self) -> None:
         if self._backend is None:
@@ -59,7 +60,7 @@ class AnymailTransport:
         if html:
             outgoing.attach_alternative(html, "text/html")  # type: ignore[attr-defined]
         try:
-            self._backend.send_messages([outgoing])  # type: ignore[union-attr]
+            self._backend.send_messages([outgoing])
         except AnymailAPIError as error:
             status = getattr(error, "status_code", None) or 0
             outcome = Outcome.TRANSIENT if status >= 500 or status == 429 else Outcome.PERMANENT

@@ -8,7 +8,7 @@ import smtplib
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from heardback.messaging.transports.base import Outcome, OutgoingEmail, SendResult
@@ -22,10 +22,16 @@ class SmtpSettings:
     password: str = ""
     starttls: bool = False
     implicit_tls: bool = False
+    # Per phase, so one stalled server costs seconds, not a batch: connecting and each
+    # command get `command_timeout`; the server's verdict after the message (`timeout`)
+    # may take longer, as a server scans the message then.
     timeout: float = 30.0
+    command_timeout: float = 10.0
 
     @classmethod
-    def from_url(cls, url: str, *, timeout: float = 30.0) -> SmtpSettings:
+    def from_url(
+        cls, url: str, *, timeout: float = 30.0, command_timeout: float = 10.0
+    ) -> SmtpSettings:
         parts = urlsplit(url)
         if parts.scheme not in {"smtp", "smtps"}:
             raise ValueError(f"Not an SMTP URL: {parts.scheme}://…")
@@ -39,10 +45,15 @@ class SmtpSettings:
             starttls=query.get("tls") == "1",
             implicit_tls=implicit_tls,
             timeout=timeout,
+            command_timeout=min(command_timeout, timeout),
         )
 
 
 _LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+def _reply(smtp: smtplib.SMTP) -> tuple[int, bytes]:
+    return smtp.getreply()
 
 
 class _WaitHook:
@@ -51,8 +62,10 @@ class _WaitHook:
     send processing the message; the worker uses that time to build the next one."""
 
     while_waiting: Callable[[], None] | None = None
+    verdict_timeout: float | None = None
+    last_verdict: tuple[int, bytes] | None = None
 
-    def data(self, msg: bytes) -> tuple[int, bytes]:
+    def data(self, msg: Any) -> tuple[int, bytes]:
         smtp: Any = self
         hook, self.while_waiting = self.while_waiting, None
         smtp.putcmd("data")
@@ -65,7 +78,17 @@ class _WaitHook:
         smtp.send(payload + b".\r\n")
         if hook is not None:
             hook()
-        return smtp.getreply()
+        command_timeout = smtp.sock.gettimeout() if smtp.sock is not None else None
+        if smtp.sock is not None and self.verdict_timeout is not None:
+            smtp.sock.settimeout(self.verdict_timeout)
+        try:
+            verdict = _reply(smtp)
+            # Kept as the delivery evidence: what the server said when it took the message.
+            self.last_verdict = verdict
+            return verdict
+        finally:
+            if smtp.sock is not None:
+                smtp.sock.settimeout(command_timeout)
 
 
 # An address already validated by the outbox: dot-atom local part, plain ASCII domain, and
@@ -83,18 +106,18 @@ class _PlainEnvelope:
         if not _PLAIN_ADDRESS.fullmatch(sender) or any(
             option.lower() == "smtputf8" for option in options
         ):
-            return super().mail(sender, options)  # type: ignore[misc]
+            return cast(tuple[int, bytes], super().mail(sender, options))  # type: ignore[misc]
         extra = " " + " ".join(options) if options and smtp.does_esmtp else ""
         smtp.putcmd("mail", f"from:<{sender}>{extra}")
-        return smtp.getreply()
+        return _reply(smtp)
 
     def rcpt(self, recip: str, options: Any = ()) -> tuple[int, bytes]:
         smtp: Any = self
         if not _PLAIN_ADDRESS.fullmatch(recip):
-            return super().rcpt(recip, options)  # type: ignore[misc]
+            return cast(tuple[int, bytes], super().rcpt(recip, options))  # type: ignore[misc]
         extra = " " + " ".join(options) if options and smtp.does_esmtp else ""
         smtp.putcmd("rcpt", f"to:<{recip}>{extra}")
-        return smtp.getreply()
+        return _reply(smtp)
 
 
 class _SMTP(_PlainEnvelope, _WaitHook, smtplib.SMTP):
@@ -125,10 +148,14 @@ class SmtpTransport:
         cfg = self.config
         if cfg.implicit_tls:
             connection: _SMTP | _SMTP_SSL = _SMTP_SSL(
-                cfg.host, cfg.port, timeout=cfg.timeout, context=ssl.create_default_context()
+                cfg.host,
+                cfg.port,
+                timeout=cfg.command_timeout,
+                context=ssl.create_default_context(),
             )
         else:
-            connection = _SMTP(cfg.host, cfg.port, timeout=cfg.timeout)
+            connection = _SMTP(cfg.host, cfg.port, timeout=cfg.command_timeout)
+        connection.verdict_timeout = cfg.timeout
         if cfg.starttls:
             connection.starttls(context=ssl.create_default_context())
         if cfg.username:
@@ -142,6 +169,7 @@ class SmtpTransport:
             self.open()
             assert self._connection is not None
             self._connection.while_waiting = while_waiting
+            self._connection.last_verdict = None
             refused = self._connection.sendmail(email.envelope_from, [email.recipient], email.data)
         except ValueError as error:
             # An address smtplib refuses to put into a command: non-ASCII (no SMTPUTF8 here)
@@ -153,9 +181,9 @@ class SmtpTransport:
             )
         except smtplib.SMTPRecipientsRefused as error:
             code, raw = next(iter(error.recipients.values()))
-            return _classify(code, _reply_text(raw))
+            return self._refused(code, _reply_text(raw))
         except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
-            return _classify(error.smtp_code, _reply_text(error.smtp_error))
+            return self._refused(error.smtp_code, _reply_text(error.smtp_error))
         except smtplib.SMTPResponseException as error:
             self._drop()
             result = _classify(error.smtp_code, _reply_text(error.smtp_error))
@@ -170,7 +198,22 @@ class SmtpTransport:
         if refused:
             code, raw = next(iter(refused.values()))
             return _classify(code, _reply_text(raw))
-        return SendResult(Outcome.SENT)
+        verdict = self._connection.last_verdict
+        if verdict is None:
+            return SendResult(Outcome.SENT)
+        code, raw = verdict
+        return SendResult(Outcome.SENT, code=code, detail=f"{code} {_reply_text(raw)}"[:2000])
+
+    def _refused(self, code: int, detail: str) -> SendResult:
+        """One message refused. A 421 means the server is closing the session (smtplib has
+        already closed its socket): the connection is discarded so the next message opens a
+        new one instead of failing with "please run connect() first"."""
+        result = _classify(code, detail)
+        closing = code == 421 or self._connection is None or self._connection.sock is None
+        if not closing:
+            return result
+        self._drop()
+        return SendResult(result.outcome, result.code, result.detail, connection_lost=True)
 
     def _drop(self) -> None:
         connection, self._connection = self._connection, None

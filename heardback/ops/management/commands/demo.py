@@ -15,6 +15,8 @@ class Command(BaseCommand):
             raise CommandError("The demo has well-known passwords; it refuses production.")
         if Org.objects.filter(slug="northwind").exists():
             raise CommandError("The demo org already exists.")
+        self.stdout.write("Replaying eight weeks of a hiring season for the demo org…")
+        self.stdout.flush()
         org, logins = load_demo()
         self.stdout.write(
             f"Loaded the demo org “{org.name}”: {org.applications.count()} applications.\n"

@@ -12,7 +12,8 @@ from heardback.ops.supervisor import Part, Supervisor
 class Command(BaseCommand):
     help = (
         "Migrate, load the demo org if the database is empty (development), then run the web "
-        "app, the delivery worker, the scheduler and the development mailbox together."
+        "app, the delivery worker, the scheduler, the network loop and the development mailbox "
+        "together."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -24,6 +25,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Database ready.")
+        # Before the scheduler starts: the demo replays eight weeks on its own clock, and a
+        # scheduler on the real clock must not act on a season still being written.
+        wants_demo = settings.HEARDBACK_ENV == "development" and not options["no_demo"]
+        if wants_demo and not Org.objects.exists():
+            call_command("demo")
         heardback = [sys.executable, "-m", "heardback.cli"]
         parts: list[Part] = []
         if settings.DEVMAIL_ENABLED:
@@ -48,11 +54,10 @@ class Command(BaseCommand):
         )
         if "heardback.promises" in settings.INSTALLED_APPS:
             parts.append(Part("scheduler", [*heardback, "scheduler"]))
+        # Steps that call other servers run in their own process, never in the scheduler.
+        parts.append(Part("netloop", [*heardback, "netloop"]))
         supervisor = Supervisor(parts, out=self.stdout)
         supervisor.start()
-        wants_demo = settings.HEARDBACK_ENV == "development" and not options["no_demo"]
-        if wants_demo and not Org.objects.exists():
-            call_command("demo")
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(f"\nHeardback is running at {url}")
         if settings.DEVMAIL_ENABLED:

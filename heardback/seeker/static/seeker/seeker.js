@@ -12,3 +12,13 @@ document.addEventListener("click", async (event) => {
     if (status) status.textContent = "Selected: press Ctrl+C (or ⌘C) to copy.";
   }
 });
+
+// Sign-up: preselect the browser's own time zone if the list has it (the server checks it).
+document.addEventListener("DOMContentLoaded", () => {
+  const select = document.querySelector("select[data-guess-time-zone]");
+  if (!select || select.value !== "UTC" || !window.Intl) return;
+  try {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && [...select.options].some((option) => option.value === zone)) select.value = zone;
+  } catch (error) { /* keep UTC */ }
+});

@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from heardback.compliance.profiles import JURISDICTIONS
 from heardback.sim.season import SeasonConfig, simulate
 
 
@@ -23,6 +24,19 @@ class Command(BaseCommand):
             help="Share of nudges a hiring manager acts on (0.0 to 1.0)",
         )
         parser.add_argument("--seed", type=int, default=7)
+        parser.add_argument(
+            "--via",
+            choices=["greenhouse"],
+            default="",
+            help="Let the season's events enter through the Greenhouse bridge",
+        )
+        parser.add_argument(
+            "--jurisdiction",
+            choices=sorted(JURISDICTIONS),
+            default="",
+            help="Run the season as an employer there: interviews are logged and the report "
+            "counts legal deadlines missed",
+        )
         parser.add_argument(
             "--database-url",
             default="",
@@ -47,6 +61,8 @@ class Command(BaseCommand):
             days=options["days"],
             diligence=options["diligence"],
             seed=options["seed"],
+            via=options["via"],
+            jurisdiction=options["jurisdiction"],
         )
         self.stdout.write(f"Simulating {config.days} days … (this takes a while at full size)")
         report = simulate(config)
@@ -55,3 +71,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  ghosted: {example}")
         if options["strict"] and (report.ghosted or report.check_silence_violations):
             raise CommandError("Some candidates were ghosted.")
+        if options["strict"] and report.legal_deadlines_missed:
+            raise CommandError("Some legal deadlines were missed.")
