@@ -337,6 +337,8 @@ WEBHOOK_FANOUT_BATCH = env_int("WEBHOOK_FANOUT_BATCH", 1000)
 # SECRET_KEY (development). Rotate by putting a new key first and re-encrypting.
 BRIDGE_ENCRYPTION_KEYS = env_list("BRIDGE_ENCRYPTION_KEYS", "")
 BRIDGE_MAX_BODY_BYTES = env_int("BRIDGE_MAX_BODY_BYTES", 1_000_000)
+# Days an ATS delivery's body (names, addresses) is kept once it has been dealt with.
+BRIDGE_EVENT_BODY_DAYS = env_int("BRIDGE_EVENT_BODY_DAYS", 30)
 # Deliveries refused for a bad signature are listed on the connection page; this many per
 # connection are recorded (anyone can post to the URL), the rest only answered 401.
 BRIDGE_REFUSED_RECORD_RATE = env_str("BRIDGE_REFUSED_RECORD_RATE", "100/h")

@@ -6,6 +6,7 @@ class BridgesConfig(AppConfig):
     label = "bridges"
 
     def ready(self) -> None:
+        from heardback.bridges.housekeeping import forget_old_event_bodies
         from heardback.bridges.processing import newest_inbound_event, process_inbound_events
         from heardback.bridges.reconcile import fetch_lever_details, reconcile_connections
         from heardback.runtime.steps import register_step
@@ -18,3 +19,5 @@ class BridgesConfig(AppConfig):
         # candidate's news waits on it); the reconcile's bulk reading comes last.
         register_step(fetch_lever_details, order=25, loop="network")
         register_step(reconcile_connections, order=50, loop="network")
+        # Housekeeping, after everything a candidate waits on.
+        register_step(forget_old_event_bodies, order=212)

@@ -69,6 +69,9 @@ class InboundEvent(models.Model):
     last_error = models.TextField(blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=300, blank=True)
+    # The body carries the candidate's name and address as the ATS sent them: it is emptied
+    # BRIDGE_EVENT_BODY_DAYS after arrival (bridges.housekeeping), the row stays for the log.
+    body_removed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -83,6 +86,12 @@ class InboundEvent(models.Model):
                 fields=["received_at"], name="inbound_due", condition=Q(status="received")
             ),
             models.Index(fields=["connection", "received_at"], name="inbound_log"),
+            # The housekeeping step's queue: bodies still kept of events already dealt with.
+            models.Index(
+                fields=["received_at"],
+                name="inbound_body_kept",
+                condition=Q(body_removed_at__isnull=True) & ~Q(status="received"),
+            ),
         ]
 
     def __str__(self) -> str:

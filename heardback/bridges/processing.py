@@ -177,8 +177,11 @@ def _stage_in_pipeline(job: Job, coarse: str) -> Stage | None:
 
 
 def _update_contact(application: Application, ats: AtsApplication) -> str:
-    """The ATS is where a bridged org keeps contact details: follow its changes."""
+    """The ATS is where a bridged org keeps contact details: follow its changes (never for
+    a candidate whose data was erased here: the ATS still has it, and would put it back)."""
     candidate = application.candidate
+    if candidate.is_erased:
+        return ""
     changed = []
     if ats.name and ats.name != candidate.name:
         candidate.name = ats.name[:200]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection as database
 from django.db.models import Count, Max, Q, QuerySet
 
 from heardback.bridges.models import Connection, InboundEvent, InboundStatus
@@ -112,6 +114,7 @@ def stages_seen(*, connection: Connection) -> list[StageSeen]:
     events = (
         InboundEvent.objects.filter(connection=connection, org_id=connection.org_id)
         .exclude(status=InboundStatus.BAD_SIGNATURE)
+        .filter(body_removed_at__isnull=True)
         .select_related("connection")
         .order_by("-received_at", "-id")[:STAGES_FROM_LAST]
     )
@@ -134,3 +137,16 @@ def keyword_defaults() -> list[tuple[str, str]]:
         (", ".join(f"“{w}”" for w in words), str(CoarseStage(coarse).label))
         for words, coarse in STAGE_WORDS
     ]
+
+
+def events_mentioning(*, org_id: int, needles: Iterable[str]) -> QuerySet[InboundEvent]:
+    """The org's deliveries whose kept body contains any of `needles` byte for byte (an
+    address, an ATS id): the ones an erasure must scrub. Matched in the database, so an
+    erasure reads only the bodies that name the person."""
+    wanted = sorted({n.encode() for n in needles if n})
+    events = InboundEvent.objects.filter(org_id=org_id, body_removed_at__isnull=True)
+    if not wanted:
+        return events.none()
+    # bytea/BLOB substring search: position() on PostgreSQL, instr() on SQLite.
+    one = "position(%s in body) > 0" if database.vendor == "postgresql" else "instr(body, %s) > 0"
+    return events.extra(where=[" OR ".join([one] * len(wanted))], params=wanted)  # noqa: S610

@@ -135,7 +135,10 @@ def update_connection(
 
 
 def can_replay(event: InboundEvent) -> bool:
-    """A failed event, or one whose processing keeps failing and waits for its next try."""
+    """A failed event, or one whose processing keeps failing and waits for its next try,
+    as long as its body is still kept (housekeeping empties it after a while)."""
+    if event.body_removed_at is not None:
+        return False
     return event.status == InboundStatus.FAILED or (
         event.status == InboundStatus.RECEIVED and bool(event.last_error)
     )
@@ -149,7 +152,9 @@ def replay_event(*, actor: Member, event: InboundEvent) -> bool:
     if not can_replay(event):
         return False
     updated = InboundEvent.objects.filter(
-        pk=event.pk, status__in=[InboundStatus.FAILED, InboundStatus.RECEIVED]
+        pk=event.pk,
+        status__in=[InboundStatus.FAILED, InboundStatus.RECEIVED],
+        body_removed_at__isnull=True,
     ).update(
         status=InboundStatus.RECEIVED,
         next_attempt_at=None,

@@ -147,6 +147,11 @@ class Job(models.Model):
         return self.title
 
 
+# An erased candidate's address (privacy.services.anonymise_candidate): RFC 2606's reserved
+# top-level domain, never a real mailbox. Nothing may write their details back.
+ERASED_EMAIL_DOMAIN = "erased.invalid"
+
+
 class Candidate(models.Model):
     org = models.ForeignKey(Org, on_delete=models.CASCADE, related_name="candidates")
     name = models.CharField(max_length=200)
@@ -168,6 +173,11 @@ class Candidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+    @property
+    def is_erased(self) -> bool:
+        """Their personal data was removed (on request or by the retention policy)."""
+        return self.email.endswith(f"@{ERASED_EMAIL_DOMAIN}")
 
 
 class PromiseWatch(models.TextChoices):

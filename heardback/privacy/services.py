@@ -23,7 +23,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from heardback import clock
-from heardback.hiring.models import Application, Candidate, Event, Member, Org
+from heardback.bridges.models import AtsLink
+from heardback.bridges.selectors import events_mentioning
+from heardback.hiring.models import (
+    ERASED_EMAIL_DOMAIN,
+    Application,
+    Candidate,
+    Event,
+    Member,
+    Org,
+)
 from heardback.messaging.models import DeliveryEvent, Message, MessageStatus
 from heardback.portal import tokens, uploads
 from heardback.portal.models import Attachment, SurveyInvitation, SurveyResponse
@@ -40,7 +49,7 @@ from heardback.webhooks.models import WebhookDelivery
 
 ERASED = "[erased]"
 ERASED_NAME = "Erased candidate"
-ERASED_DOMAIN = "erased.invalid"  # RFC 2606: never a real mailbox
+ERASED_DOMAIN = ERASED_EMAIL_DOMAIN
 
 
 class LegalHoldApplies(ValidationError):
@@ -338,6 +347,8 @@ def anonymise_candidate(
             delivery.save(update_fields=["body"])
             counts["webhook_bodies"] += 1
 
+    counts["ats_bodies"] = _scrub_ats_deliveries(candidate, app_ids, earlier, pattern)
+
     for application in applications:
         tokens.revoke_all(application)
     candidate.name, candidate.email, candidate.phone = ERASED_NAME, new_email, ""
@@ -351,6 +362,33 @@ def anonymise_candidate(
         counts=counts,
         pending_message_id=confirmation.pk if confirmation is not None else None,
     )
+
+
+def _scrub_ats_deliveries(
+    candidate: Candidate, app_ids: list[int], earlier: set[str], pattern: re.Pattern[str] | None
+) -> int:
+    """What a connected ATS sent about them, still kept in the bridge's inbox: found by
+    their addresses and by the ATS's ids of their applications, scrubbed like the rest."""
+    if pattern is None:
+        return 0
+    external_ids = AtsLink.objects.filter(
+        connection__org_id=candidate.org_id,
+        kind=AtsLink.Kind.APPLICATION,
+        local_id__in=app_ids,
+    ).values_list("external_id", flat=True)
+    needles = {candidate.email, *(v for v in earlier if "@" in v), *external_ids}
+    scrubbed = 0
+    for event in events_mentioning(org_id=candidate.org_id, needles=needles).only("id", "body"):
+        raw = bytes(event.body)
+        try:
+            cleaned = json.dumps(_scrub_json(json.loads(raw), pattern)).encode()
+        except ValueError:  # not JSON (or not UTF-8): scrubbed as text
+            cleaned = _scrub(raw.decode("utf-8", "replace"), pattern).encode()
+        if cleaned != raw:
+            event.body = cleaned
+            event.save(update_fields=["body"])
+            scrubbed += 1
+    return scrubbed
 
 
 def scrub_message(message: Message, pattern: re.Pattern[str] | None, new_email: str) -> None:
