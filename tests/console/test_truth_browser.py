@@ -204,8 +204,12 @@ def test_the_other_pages_touched_pass_axe(
     sign_in(page, live_server.url, "rec@acme.example")
     page.goto(f"{live_server.url}/app/applications/{lucia.pk}/decline/")
     page.locator("#decline-text").wait_for()
+    hold_days = page.get_by_label("Business days to hold it")
+    page.get_by_label("Hold it, then send").check()
+    hold_days.wait_for(state="visible")
     page.get_by_label("Send now").check()
     page.get_by_text("Sent as soon as you press Decline.").wait_for()
+    assert hold_days.is_hidden()  # means nothing when it goes at once
     problems["decline"] = axe_problems(page)
     interview = world.job.pipeline.stages.filter(coarse_stage="interview").first()
     assert interview is not None

@@ -158,7 +158,23 @@
     });
   }
 
+  // The decline form: the number of days to hold it means nothing with "Send now", so it is
+  // shown only while holding is chosen (without JavaScript it stays, with its help text).
+  function setUpDeclineTiming(form) {
+    var delay = form.querySelector('[name="delay"]');
+    var wrapper = delay && delay.closest(".field");
+    if (!wrapper) return;
+    function sync() {
+      var now = form.querySelector('input[name="when"][value="now"]');
+      wrapper.hidden = Boolean(now && now.checked);
+    }
+    form.addEventListener("change", sync);
+    sync();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    var declineForm = document.getElementById("decline-form");
+    if (declineForm) setUpDeclineTiming(declineForm);
     var board = document.getElementById("board");
     if (board) { setUpBoard(board); setUpShortcuts(board); }
     var bulk = document.getElementById("bulk");
