@@ -22,8 +22,10 @@ class MessageStatus(models.TextChoices):
 
 class Message(models.Model):
     # Plain integer references keep messaging at the bottom of the dependency graph: it
-    # knows nothing of orgs or applications, the hiring app filters by these ids.
-    org_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # knows nothing of orgs or applications, the hiring app filters by these ids. No index of
+    # its own on `org_id`: every query by org also names the application (`message_timeline`)
+    # or the id, and every index is one more write per message and per status change.
+    org_id = models.BigIntegerField(null=True, blank=True)
     application_id = models.BigIntegerField(null=True, blank=True)
     to_email = models.EmailField(max_length=254)
     to_name = models.CharField(max_length=200, blank=True)
@@ -42,7 +44,9 @@ class Message(models.Model):
         default=False, help_text="Sent by the system on its own (counts against the minimum gap)"
     )
     final = models.BooleanField(default=False, help_text="The final decision for an application")
-    idempotency_key = models.CharField(max_length=200, unique=True)
+    # Unique through `message_idempotency_key` below: `unique=True` would add a second,
+    # pattern-ops index on PostgreSQL that no query needs.
+    idempotency_key = models.CharField(max_length=200)
     status = models.CharField(
         max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED
     )
@@ -56,6 +60,9 @@ class Message(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="message_idempotency_key")
+        ]
         indexes = [
             # The worker's two claims: due queued rows, and rows whose lease has expired.
             models.Index(
