@@ -165,6 +165,10 @@ else:
 DATABASE_VENDOR = "sqlite" if _db["ENGINE"].endswith("sqlite3") else "postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The status page's fixed queries are prepared on the PostgreSQL server once per session
+# (heardback.portal.prepared); 0 behind a pooler in transaction mode.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+
 # --- Cache ------------------------------------------------------------------------------
 # Rate limits, sign-in throttles and the API throttle count in the default cache, which every
 # web process must share: the database by default (its table comes with `migrate`), Redis

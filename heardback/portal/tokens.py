@@ -17,14 +17,14 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
-from django.db import router
-from django.db.models import ForeignKey, Model, QuerySet
+from django.db import connections, router
+from django.db.models import F, ForeignKey, Model, QuerySet
 
 from heardback import clock
 from heardback.hiring.models import Application
@@ -183,12 +183,46 @@ def load(usable: Usable) -> Application | None:
     if not found:
         return None
     application = _application_from_row(found[0])
+    _keep_alive(usable, application)
+    return application
+
+
+def _keep_alive(usable: Usable, application: Application) -> None:
     now = clock.now()
     if application.is_active and usable.expires_at - now < LIFETIME_AFTER_END - EXTEND_STEP:
         StatusToken.objects.filter(pk=usable.pk, revoked_at__isnull=True).update(
             expires_at=now + LIFETIME_AFTER_END
         )
-    return application
+
+
+def resolve(token: str) -> tuple[Usable, Application] | None:
+    """`check` and `load` in one query (a token remembered a moment ago: `load` alone).
+
+    The token's conditions are in the query itself, so unknown, tampered, malformed,
+    expired and revoked tokens all find no row, in the same one query; a usable one comes
+    back with its application, org, job, candidate and stage (the status page's first view
+    is then two queries with its messages, not three).
+    """
+    if (known := remembered(token)) is not None:
+        application = load(known)
+        return (known, application) if application is not None else None
+    digest, well_formed = _digest(token)
+    found = _TOKEN_AND_APPLICATION.rows(digest, clock.now())
+    if not found or not well_formed:
+        return None
+    token_pk, expires_at, *application_row = found[0]
+    application = _application_from_row(application_row)
+    usable = Usable(
+        pk=token_pk,
+        digest=digest,
+        application_id=application.pk,
+        org_id=application.org_id,
+        expires_at=expires_at,
+    )
+    if seconds := cache_seconds():
+        _cache().set(_check_key(digest), usable, seconds)
+    _keep_alive(usable, application)
+    return usable, application
 
 
 # The page's two hottest queries, compiled once per connection (see prepared.py).
@@ -236,6 +270,26 @@ _APPLICATION_ROW = Prepared(
 )
 
 
+def _as_bound(moment: datetime) -> Any:
+    """A date-time as the ORM binds it on this connection (a string on SQLite)."""
+    return connections[router.db_for_read(StatusToken)].ops.adapt_datetimefield_value(moment)
+
+
+# Keyword lookups are bound in name order: the expiry's moment, then the hash (the org
+# match and the revocation bind nothing). The token's org must be the application's.
+_TOKEN_AND_APPLICATION = Prepared(
+    Application,
+    lambda digest, now: Application.objects.filter(
+        status_tokens__expires_at__gt=now,
+        status_tokens__org_id=F("org_id"),
+        status_tokens__revoked_at__isnull=True,
+        status_tokens__token_hash=digest,
+    ).values_list("status_tokens__id", "status_tokens__expires_at", *_application_columns())[:1],
+    lambda digest, now: [_as_bound(now), digest],
+    probe=[hash_token("probe"), datetime(2000, 1, 2, 3, 4, 5, tzinfo=UTC)],
+)
+
+
 def _application_from_row(row: Sequence[Any]) -> Application:
     """Model instances from one joined row, linked as `select_related` links them."""
     alias = router.db_for_read(Application)
@@ -253,8 +307,8 @@ def _application_from_row(row: Sequence[Any]) -> Application:
 
 def lookup(token: str) -> Application | None:
     """The application behind a usable token, or None. Never says why not."""
-    usable = check(token)
-    return load(usable) if usable is not None else None
+    found = resolve(token)
+    return found[1] if found is not None else None
 
 
 def tokens_of(application: Application) -> QuerySet[StatusToken]:

@@ -406,13 +406,11 @@ def status_page(request: HttpRequest, token: str) -> HttpResponse:
 
 @rate_limited("status")
 def _status_page(request: HttpRequest, token: str) -> HttpResponse:
-    usable = tokens.check(token)
-    if usable is None:
+    found = tokens.resolve(token)
+    if found is None:
         return _not_found(request)
+    usable, application = found
     cache_key = _page_cache_key(request, usable)
-    application = tokens.load(usable)
-    if application is None:
-        return _not_found(request)
     language = application.candidate.language
     if request.method != "POST":
         with translation.override(language):

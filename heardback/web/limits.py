@@ -83,6 +83,18 @@ def add(key: str, *, expires_in: int, by: int = 1) -> int:
         return by
 
 
+def _unflushed_commit() -> str:
+    """On PostgreSQL, when the count is its own transaction: commit it without waiting for
+    the write-ahead log to reach the disk (`synchronous_commit` off for this transaction
+    only). That wait was a fifth of an uncached status page; a crash of the database server
+    can at worst forget the last fraction of a second of counts, never corrupt them. Inside
+    a caller's transaction nothing changes: its commit must stay as durable as it was."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return ""
+    # Evaluated once, by the statement's only row; local to the statement's transaction.
+    return " FROM (SELECT set_config('synchronous_commit', 'off', true)) AS unflushed"
+
+
 def _add_in_database(key: str, *, expires_in: int, by: int) -> int:
     now = timezone.now()
     ops = connection.ops
@@ -93,7 +105,8 @@ def _add_in_database(key: str, *, expires_in: int, by: int) -> int:
     # One statement: an expired counter starts again, a live one adds; the database
     # serialises two processes counting the same key. Only quoted names are formatted in.
     sql = (
-        f"INSERT INTO {table} ({key_}, {count_}, {expires_}) VALUES (%s, %s, %s) "  # noqa: S608
+        f"INSERT INTO {table} ({key_}, {count_}, {expires_}) "  # noqa: S608
+        f"SELECT %s, %s, %s{_unflushed_commit()} "
         f"ON CONFLICT ({key_}) DO UPDATE SET "
         f"{count_} = CASE WHEN {table}.{expires_} <= %s THEN excluded.{count_} "
         f"ELSE {table}.{count_} + excluded.{count_} END, "

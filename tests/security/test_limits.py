@@ -356,3 +356,25 @@ def test_a_redis_cache_url_without_the_redis_package_fails_the_checks(
     assert [m.id for m in checks.redis_client_installed()] == ["heardback.web.E001"]
     monkeypatch.setattr(checks.importlib.util, "find_spec", lambda name: object())
     assert checks.redis_client_installed() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_count_of_its_own_commits_without_waiting_for_the_disk_and_a_callers_never() -> None:
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as alone:
+        assert limits.add("probe-alone", expires_in=60) == 1
+        assert limits.add("probe-alone", expires_in=60) == 2
+    with CaptureQueriesContext(connection) as inside, transaction.atomic():
+        assert limits.add("probe-inside", expires_in=60) == 1
+    unflushed = "set_config('synchronous_commit', 'off', true)"
+    counted = [q["sql"] for q in alone.captured_queries if "INSERT" in q["sql"]]
+    assert len(counted) == 2
+    # Only PostgreSQL waits for its log at commit; SQLite's counts are unchanged.
+    assert all((unflushed in sql) == (connection.vendor == "postgresql") for sql in counted)
+    assert not any(unflushed in q["sql"] for q in inside.captured_queries)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"  # only that transaction's, never the session's
