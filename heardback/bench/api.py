@@ -33,14 +33,15 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import URLPattern, URLResolver, include, path
 from django.views.decorators.csrf import csrf_exempt
+
+from heardback.bench.scratch import scratch_database
 
 
 @csrf_exempt
@@ -84,32 +85,6 @@ class Run:
         return self.api_keyed / self.bare
 
 
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    """A throwaway database of the benchmark's own; yields its vendor."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "heardback.settings")
-    os.environ.setdefault("HEARDBACK_ENV", "test")
-    import django
-    from django.conf import settings
-
-    django.setup()
-    from django.db import connections
-    from django.test.utils import setup_databases, teardown_databases
-
-    db = connections["default"].settings_dict
-    db.setdefault("TEST", {})["NAME"] = (
-        str(settings.VAR_DIR / "bench-api.sqlite3")
-        if db["ENGINE"].endswith("sqlite3")
-        else "test_heardback_bench_api"
-    )
-    settings.DEBUG = False  # never keep a log of every query while timing
-    old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
-    try:
-        yield str(settings.DATABASE_VENDOR)
-    finally:
-        teardown_databases(old_config, verbosity=0)
-
-
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="heardback.bench.api", description=(__doc__ or "").splitlines()[0]
@@ -139,7 +114,7 @@ def timed(send: Callable[[dict[str, Any]], Any], job_id: int, n: int, status: in
 
 def main(argv: list[str] | None = None) -> float:
     args = parse(argv)
-    with scratch_database() as vendor:
+    with scratch_database("api") as vendor:
         from django.conf import settings
         from django.contrib.auth import get_user_model
         from django.test import Client

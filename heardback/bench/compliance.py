@@ -26,9 +26,9 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+
+from heardback.bench.scratch import scratch_database
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -40,31 +40,6 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--open", type=int, default=2_000)
     parser.add_argument("--runs", type=int, default=5)
     return parser.parse_args(argv)
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    """A throwaway database of the benchmark's own; yields its vendor."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "heardback.settings")
-    os.environ.setdefault("HEARDBACK_ENV", "test")
-    import django
-    from django.conf import settings
-
-    django.setup()
-    from django.db import connections
-    from django.test.utils import setup_databases, teardown_databases
-
-    db = connections["default"].settings_dict
-    if not db["ENGINE"].endswith("postgresql"):
-        raise SystemExit("This benchmark generates rows with PostgreSQL's generate_series: "
-                         "set DATABASE_URL to a PostgreSQL server.")  # fmt: skip
-    db.setdefault("TEST", {})["NAME"] = "test_heardback_bench_compliance"
-    settings.DEBUG = False
-    old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
-    try:
-        yield str(settings.DATABASE_VENDOR)
-    finally:
-        teardown_databases(old_config, verbosity=0)
 
 
 def build_org() -> tuple[int, int, int]:
@@ -210,7 +185,11 @@ def counts() -> tuple[int, int, int]:
 
 def main(argv: list[str] | None = None) -> float:
     args = parse(argv)
-    with scratch_database() as vendor:
+    with scratch_database(
+        "compliance",
+        postgresql_only="This benchmark generates rows with PostgreSQL's generate_series: "
+        "set DATABASE_URL to a PostgreSQL server.",
+    ) as vendor:
         org, job, stage = build_org()
         started = time.perf_counter()
         add_applications(org, job, stage, 1, args.small - args.open)

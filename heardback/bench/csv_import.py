@@ -26,7 +26,6 @@ import argparse
 import os
 import platform
 import resource
-import secrets
 import sys
 import tempfile
 import threading
@@ -36,6 +35,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from heardback.bench.scratch import scratch_database
 
 STAGES = ["", "Recruiter screen", "Interview", "Hiring manager review"]
 TARGET_MB = 300
@@ -82,31 +83,6 @@ class PeakSampler:
 
 
 @contextmanager
-def scratch_database() -> Iterator[str]:
-    """A throwaway database with a unique name; yields its vendor."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "heardback.settings")
-    os.environ.setdefault("HEARDBACK_ENV", "test")
-    import django
-    from django.conf import settings
-
-    django.setup()
-    from django.db import connections
-    from django.test.utils import setup_databases, teardown_databases
-
-    unique = f"bench_import_{os.getpid()}_{secrets.token_hex(3)}"
-    db = connections["default"].settings_dict
-    db.setdefault("TEST", {})["NAME"] = (
-        str(settings.VAR_DIR / f"{unique}.sqlite3") if db["ENGINE"].endswith("sqlite3") else unique
-    )
-    settings.DEBUG = False  # never keep a log of every query while timing
-    old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
-    try:
-        yield str(settings.DATABASE_VENDOR)
-    finally:
-        teardown_databases(old_config, verbosity=0)
-
-
-@contextmanager
 def timed_statements(timings: defaultdict[str, float], *, enabled: bool) -> Iterator[None]:
     """Add up the time of each kind of statement (its first words) into `timings`."""
     if not enabled:
@@ -139,7 +115,7 @@ def write_file(path: Path, *, rows: int, jobs: int) -> None:
 
 def main(argv: list[str] | None = None) -> float:
     args = parse(argv)
-    with scratch_database() as vendor, tempfile.TemporaryDirectory() as folder:
+    with scratch_database("import") as vendor, tempfile.TemporaryDirectory() as folder:
         from django.conf import settings
         from django.contrib.auth import get_user_model
 

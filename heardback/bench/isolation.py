@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from heardback.bench.scratch import scratch_database
+
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday, far from German public holidays
 NOW = START + timedelta(days=4)  # the round: everything below is due at this moment
 FAR = START + timedelta(days=60)  # a promise that is not due for anything at NOW
@@ -341,36 +343,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    """A throwaway database of the benchmark's own; yields its vendor."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "heardback.settings")
-    os.environ.setdefault("HEARDBACK_ENV", "test")
-    import django
-    from django.conf import settings
-
-    django.setup()
-    from django.db import connections
-    from django.test.utils import setup_databases, teardown_databases
-
-    db = connections["default"].settings_dict
-    db.setdefault("TEST", {})["NAME"] = (
-        str(settings.VAR_DIR / "bench-isolation.sqlite3")
-        if db["ENGINE"].endswith("sqlite3")
-        else "test_heardback_bench_isolation"
-    )
-    settings.DEBUG = False  # never keep a log of every query while timing
-    # No serialized copy of the database: nothing here needs one, and it costs a full read.
-    old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
-    try:
-        yield str(settings.DATABASE_VENDOR)
-    finally:
-        teardown_databases(old_config, verbosity=0)
-
-
 def main(argv: list[str] | None = None) -> float:
     args = parse(argv)
-    with scratch_database() as vendor:
+    with scratch_database("isolation") as vendor:
         from heardback import clock
 
         started = time.perf_counter()

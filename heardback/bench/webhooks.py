@@ -36,6 +36,8 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from heardback.bench.scratch import scratch_database
+
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
@@ -200,35 +202,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    """A throwaway database of the benchmark's own; yields its vendor."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "heardback.settings")
-    os.environ.setdefault("HEARDBACK_ENV", "test")
-    import django
-    from django.conf import settings
-
-    django.setup()
-    from django.db import connections
-    from django.test.utils import setup_databases, teardown_databases
-
-    db = connections["default"].settings_dict
-    db.setdefault("TEST", {})["NAME"] = (
-        str(settings.VAR_DIR / "bench-webhooks.sqlite3")
-        if db["ENGINE"].endswith("sqlite3")
-        else "test_heardback_bench_webhooks"
-    )
-    settings.DEBUG = False  # never keep a log of every query while timing
-    old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
-    try:
-        yield str(settings.DATABASE_VENDOR)
-    finally:
-        teardown_databases(old_config, verbosity=0)
-
-
 def main(argv: list[str] | None = None) -> float:
     args = parse(argv)
-    with scratch_database() as vendor:
+    with scratch_database("webhooks") as vendor:
         from django.conf import settings
 
         from heardback import clock

@@ -105,7 +105,7 @@ def _add_in_database(key: str, *, expires_in: int, by: int) -> int:
     # One statement: an expired counter starts again, a live one adds; the database
     # serialises two processes counting the same key. Only quoted names are formatted in.
     sql = (
-        f"INSERT INTO {table} ({key_}, {count_}, {expires_}) "  # noqa: S608
+        f"INSERT INTO {table} ({key_}, {count_}, {expires_}) "
         f"SELECT %s, %s, %s{_unflushed_commit()} "
         f"ON CONFLICT ({key_}) DO UPDATE SET "
         f"{count_} = CASE WHEN {table}.{expires_} <= %s THEN excluded.{count_} "

@@ -33,38 +33,12 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+from heardback.bench.scratch import scratch_database
+
 TARGET_MS = 300.0
-
-
-@contextmanager
-def scratch_database() -> Iterator[str]:
-    """A throwaway database of this run's own; yields its vendor."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "heardback.settings")
-    os.environ.setdefault("HEARDBACK_ENV", "test")
-    import django
-    from django.conf import settings
-
-    django.setup()
-    from django.db import connections
-    from django.test.utils import setup_databases, teardown_databases
-
-    db = connections["default"].settings_dict
-    db.setdefault("TEST", {})["NAME"] = (
-        str(settings.VAR_DIR / f"bench-console-list-{os.getpid()}.sqlite3")
-        if db["ENGINE"].endswith("sqlite3")
-        else f"test_heardback_bench_list_{os.getpid()}"
-    )
-    settings.DEBUG = False  # never keep a log of every query while timing
-    old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
-    try:
-        yield str(settings.DATABASE_VENDOR)
-    finally:
-        teardown_databases(old_config, verbosity=0)
 
 
 def load_org(*, name: str, count: int, jobs: int) -> Any:
@@ -160,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
         "--profile", action="store_true", help="cProfile 10 loads of each big-org page instead"
     )
     args = parser.parse_args(argv)
-    with scratch_database() as vendor:
+    with scratch_database("list") as vendor:
         from django.test import Client
 
         started = time.perf_counter()

@@ -168,9 +168,10 @@ def quality(fixtures: list[Any], owner: Any, keys: dict[int, str]) -> None:
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from heardback.bench.csv_import import PeakSampler, resident_mb, scratch_database
+    from heardback.bench.csv_import import PeakSampler, resident_mb
+    from heardback.bench.scratch import scratch_database
 
-    with scratch_database() as vendor:
+    with scratch_database("mail") as vendor:
         from heardback.seeker import mailimport
         from heardback.seeker.models import MailProposal
         from tests.seeker import mail_fixtures
